@@ -1,0 +1,51 @@
+import type { Observation } from './observation.ts';
+
+/**
+ * Stable rejection codes. Decoders never throw: they return one of these with the offending text,
+ * and the gateway counts rejections by code (metrics, `cds gateway status`, sync status report).
+ */
+export const REJECT_CODES = [
+  'crc_mismatch', // cs present but wrong
+  'crc_missing', // no `,cs:` field
+  'too_long', // line over 256 bytes (framer) or JSON over its limit
+  'not_ascii', // a byte outside printable ASCII in an AICSS/1 line
+  'no_crlf', // line ended without CR (AICSS/1 requires CRLF)
+  'bad_key', // key not [A-Za-z][A-Za-z0-9_]*
+  'bad_value', // value not numeric (after CRC passed)
+  'duplicate_key',
+  'missing_msg', // AICSS/emonTx line whose first key is not MSG
+  'bad_json', // not parseable JSON
+  'bad_format', // parseable but not the expected shape
+  'empty', // nothing but whitespace
+  'unknown_topic', // MQTT topic this decoder does not handle
+  'out_of_range', // a value outside the schema's range (after decoding)
+  'unknown_device', // no device id from the message or the source config
+] as const;
+export type RejectCode = (typeof REJECT_CODES)[number];
+
+/** Text shown in logs is cut to this many characters, with non-printables escaped. */
+const MAX_LOG_TEXT = 300;
+
+export function printable(input: Uint8Array | string): string {
+  const s = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  let out = '';
+  for (let i = 0; i < s.length && out.length < MAX_LOG_TEXT; i++) {
+    const c = s.charCodeAt(i);
+    out += c >= 0x20 && c < 0x7f ? s[i] : `\\x${c.toString(16).padStart(2, '0')}`;
+  }
+  return s.length > MAX_LOG_TEXT ? `${out}…` : out;
+}
+
+export type DecodeResult =
+  | { ok: true; kind: 'observation'; observation: Observation }
+  | { ok: true; kind: 'diagnostic'; text: string; banner?: BootBanner }
+  | { ok: false; code: RejectCode; reason: string; text: string };
+
+export interface BootBanner {
+  firmware: string;
+  device: string;
+}
+
+export function reject(code: RejectCode, reason: string, input: Uint8Array | string): DecodeResult {
+  return { ok: false, code, reason, text: printable(input) };
+}
