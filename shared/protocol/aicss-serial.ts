@@ -1,6 +1,7 @@
 import { crc16CcittFalse } from './crc16.ts';
-import { type BootBanner, type DecodeResult, reject } from './decode-result.ts';
-import { emptyObservation, type Observation } from './observation.ts';
+import { type BootBanner, type DecodeResult, type RejectCode, reject } from './decode-result.ts';
+import { checkRecordKeys, keyValuesToObservation, parseKeyValueBody } from './key-value-record.ts';
+import type { Observation } from './observation.ts';
 
 /**
  * AICSS/1 serial line codec (protocol.md §4.1): `MSG:…,key:value,…,cs:<crc16 decimal>` + CRLF,
@@ -40,24 +41,21 @@ export type AicssRecord = { MSG: number } & Partial<Record<Exclude<AicssKey, 'MS
 
 export const AICSS_MAX_LINE_BYTES = 256;
 const DECIMALS = new Map<string, number>(AICSS_FIELDS);
-const KEY_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
-const NUM_RE = /^-?(\d+(\.\d*)?|\.\d+)$/;
-/** Values a C `printf("%f")` prints for a NaN/∞: the reading was invalid, the line is not corrupt. */
-const NAN_RE = /^-?(nan|inf|infinity)$/i;
 
-function formatValue(key: string, v: number): string {
+/** The value as the firmware prints it (fixed decimals per key, never `-0`). */
+export function formatAicssValue(key: string, v: number): string {
   const dp = DECIMALS.get(key) ?? 0;
   const s = dp === 0 ? String(Math.round(v)) : v.toFixed(dp);
   return s === '-0' || /^-0\.0*$/.test(s) ? s.slice(1) : s;
 }
 
-/** The line without `,cs:…` and CRLF. Keys are written in AICSS_FIELDS order; absent ones are skipped. */
+/** The line without `,cs:…` and CRLF. Keys are written in AICSS_FIELDS order; absent/non-finite ones skipped. */
 export function aicssBody(rec: AicssRecord): string {
   const parts: string[] = [];
   for (const [key] of AICSS_FIELDS) {
     const v = rec[key];
     if (v === undefined || !Number.isFinite(v)) continue;
-    parts.push(`${key}:${formatValue(key, v)}`);
+    parts.push(`${key}:${formatAicssValue(key, v)}`);
   }
   return parts.join(',');
 }
@@ -73,6 +71,17 @@ export function encodeBootBanner(b: BootBanner): string {
 }
 
 const BANNER_RE = /^#\s*AICSS\s+fw=(\S+)\s+id=([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\s+boot\s*$/;
+const NOT_PRINTABLE_RE = /[^\x20-\x7e]/;
+const CS_RE = /^\d{1,5}$/;
+/** Failures after which a clean frame may still sit behind leading noise (no LF between them). */
+const RESYNC_ON: ReadonlySet<RejectCode> = new Set([
+  'not_ascii',
+  'crc_mismatch',
+  'crc_missing',
+  'bad_key',
+  'bad_value',
+  'missing_msg',
+]);
 
 export interface DecodeLineOptions {
   /** Whether the line arrived terminated by CRLF (the framer knows; AICSS/1 requires it). Default true. */
@@ -81,30 +90,39 @@ export interface DecodeLineOptions {
 
 /**
  * Decodes one line (without its terminator). Never throws. A `#` line is a diagnostic (maybe a boot banner);
- * otherwise the CRC is checked before anything else is trusted.
+ * otherwise the CRC is checked before anything else is trusted. When noise precedes a frame on the same line
+ * (a glitch without LF, a port opened mid-burst), the last `MSG:` or `# AICSS` is tried as the frame start:
+ * the CRC still has to verify, and `skippedBytes` says how much was thrown away.
  */
 export function decodeAicssLine(input: Uint8Array | string, opts: DecodeLineOptions = {}): DecodeResult {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
-  let len = bytes.length;
-  if (len > 0 && bytes[len - 1] === 0x0d) len--; // tolerate a caller that left the CR on
-  if (len + 2 > AICSS_MAX_LINE_BYTES) return reject('too_long', `line is ${len + 2} bytes, limit 256`, input);
-  for (let i = 0; i < len; i++) {
-    const b = bytes[i]!;
-    if (b < 0x20 || b > 0x7e) return reject('not_ascii', `byte 0x${b.toString(16)} at ${i}`, input);
-  }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, len).toString('latin1');
+  let text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  if (text.endsWith('\r')) text = text.slice(0, -1); // tolerate a caller that left the CR on
+  if (text.length + 2 > AICSS_MAX_LINE_BYTES)
+    return reject('too_long', `line is ${text.length + 2} bytes, limit ${AICSS_MAX_LINE_BYTES}`, input);
+  const first = decodeAicssText(text, opts.crlf !== false, input);
+  if (first.ok || !RESYNC_ON.has(first.code)) return first;
+  const at = Math.max(text.lastIndexOf('MSG:'), text.lastIndexOf('# AICSS '));
+  if (at <= 0) return first;
+  const again = decodeAicssText(text.slice(at), opts.crlf !== false, input);
+  return again.ok ? { ...again, skippedBytes: at } : first;
+}
+
+function decodeAicssText(text: string, crlf: boolean, input: Uint8Array | string): DecodeResult {
+  const bad = NOT_PRINTABLE_RE.exec(text);
+  if (bad)
+    return reject('not_ascii', `byte 0x${text.charCodeAt(bad.index).toString(16)} at ${bad.index}`, input);
   if (text.trim() === '') return reject('empty', 'empty line', input);
-  if (text.startsWith('#')) {
+  if (text.charCodeAt(0) === 0x23 /* # */) {
     const m = BANNER_RE.exec(text);
     return m
       ? { ok: true, kind: 'diagnostic', text, banner: { firmware: m[1]!, device: m[2]! } }
       : { ok: true, kind: 'diagnostic', text };
   }
-  if (opts.crlf === false) return reject('no_crlf', 'line not terminated by CRLF', input);
+  if (!crlf) return reject('no_crlf', 'line not terminated by CRLF', input);
   const csAt = text.lastIndexOf(',cs:');
   if (csAt < 0) return reject('crc_missing', 'no ,cs: field', input);
   const csText = text.slice(csAt + 4);
-  if (!/^\d{1,5}$/.test(csText) || Number(csText) > 0xffff)
+  if (!CS_RE.test(csText) || Number(csText) > 0xffff)
     return reject('bad_value', `cs "${csText}" is not a uint16`, input);
   const crc = crc16CcittFalse(text, 0, csAt);
   if (crc !== Number(csText)) return reject('crc_mismatch', `cs ${csText} ≠ computed ${crc}`, input);
@@ -116,74 +134,17 @@ export function decodeAicssLine(input: Uint8Array | string, opts: DecodeLineOpti
  * `nan`/`inf` values are dropped and listed in `droppedFields`; anything else non-numeric rejects the line.
  */
 export function decodeKeyValueBody(body: string, original: Uint8Array | string): DecodeResult {
-  const rec: Record<string, number> = {};
-  const dropped: string[] = [];
-  const seen = new Set<string>();
-  const pairs = body.split(',');
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i]!;
-    const colon = pair.indexOf(':');
-    if (colon <= 0) return reject('bad_key', `pair "${pair}" has no key:value`, original);
-    const key = pair.slice(0, colon);
-    const value = pair.slice(colon + 1);
-    if (!KEY_RE.test(key)) return reject('bad_key', `key "${key}"`, original);
-    if (i === 0 && key !== 'MSG')
-      return reject('missing_msg', `first key is "${key}", expected MSG`, original);
-    if (seen.has(key)) return reject('duplicate_key', `key "${key}" twice`, original);
-    seen.add(key);
-    if (NAN_RE.test(value)) {
-      dropped.push(key);
-      continue;
-    }
-    if (!NUM_RE.test(value)) return reject('bad_value', `${key}: "${value}" is not a number`, original);
-    rec[key] = Number(value);
-  }
-  if (rec.MSG === undefined) return reject('missing_msg', 'MSG is not a number', original);
-  if (!Number.isInteger(rec.MSG) || rec.MSG < 0 || rec.MSG > 0xffffffff) {
-    return reject('bad_value', `MSG ${rec.MSG} is not a uint32`, original);
-  }
-  return {
-    ok: true,
-    kind: 'observation',
-    observation: aicssRecordToObservation(rec as AicssRecord, dropped),
-  };
+  const parsed = parseKeyValueBody(body, original, true);
+  if (!parsed.ok) return parsed.result;
+  const problem = checkRecordKeys(parsed.kv.values);
+  if (problem) return reject('bad_value', problem, original);
+  if (parsed.kv.values.MSG === undefined) return reject('missing_msg', 'MSG is not a number', original);
+  return { ok: true, kind: 'observation', observation: keyValuesToObservation(parsed.kv) };
 }
 
-function lamp(v: number | undefined): boolean | undefined {
-  return v === 1 ? true : v === 0 ? false : undefined;
-}
-
-/** Maps AICSS/emonTx keys onto an observation. Keys it does not know are ignored (forward compatible). */
+/** Maps AICSS keys onto an observation (kept for callers holding a record rather than a line). */
 export function aicssRecordToObservation(rec: AicssRecord, dropped: string[] = []): Observation {
-  const o = emptyObservation();
-  o.seq = rec.MSG;
-  o.droppedFields = dropped;
-  if (rec.t !== undefined) o.epochS = rec.t;
-  if (rec.up !== undefined) o.uptimeS = rec.up;
-  if (rec.rst !== undefined) o.resetReason = rec.rst;
-  if (rec.V !== undefined) o.voltageV = rec.V;
-  if (rec.F !== undefined) o.frequencyHz = rec.F;
-  const r = rec as Record<string, number | undefined>;
-  for (let n = 1; n <= 8; n++) {
-    const ch = {
-      ...(r[`I${n}`] !== undefined && { currentA: r[`I${n}`] }),
-      ...(r[`P${n}`] !== undefined && { powerW: r[`P${n}`] }),
-      ...(r[`VA${n}`] !== undefined && { apparentPowerVa: r[`VA${n}`] }),
-      ...(r[`PF${n}`] !== undefined && { powerFactor: r[`PF${n}`] }),
-      ...(r[`E${n}`] !== undefined && { energyWh: r[`E${n}`] }),
-    };
-    if (Object.keys(ch).length === 0) continue;
-    while (o.channels.length < n - 1) o.channels.push({});
-    o.channels.push(ch);
-  }
-  if (rec.T1 !== undefined) o.temperatureC = rec.T1;
-  if (rec.RH1 !== undefined) o.humidityPct = rec.RH1;
-  if (rec.ldr !== undefined) o.lightRaw = rec.ldr;
-  if (rec.dist !== undefined) o.distanceCm = rec.dist;
-  const li = lamp(rec.led_in);
-  if (li !== undefined) o.lampInternal = li;
-  const le = lamp(rec.led_ext);
-  if (le !== undefined) o.lampExternal = le;
-  o.boardFlags = rec.st ?? 0;
-  return o;
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
+  return keyValuesToObservation({ values, dropped });
 }

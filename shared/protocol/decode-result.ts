@@ -36,9 +36,13 @@ export function printable(input: Uint8Array | string): string {
   return s.length > MAX_LOG_TEXT ? `${out}…` : out;
 }
 
+/**
+ * `skippedBytes`: leading noise thrown away before the frame that decoded (same line, no LF in between);
+ * the gateway may count it, the frame itself passed every check.
+ */
 export type DecodeResult =
-  | { ok: true; kind: 'observation'; observation: Observation }
-  | { ok: true; kind: 'diagnostic'; text: string; banner?: BootBanner }
+  | { ok: true; kind: 'observation'; observation: Observation; skippedBytes?: number }
+  | { ok: true; kind: 'diagnostic'; text: string; banner?: BootBanner; skippedBytes?: number }
   | { ok: false; code: RejectCode; reason: string; text: string };
 
 export interface BootBanner {
