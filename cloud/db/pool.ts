@@ -1,0 +1,35 @@
+import pg from 'pg';
+import type { Logger } from '../../shared/log.ts';
+
+export interface CreatePoolOptions {
+  url: string;
+  log: Logger;
+  /** Shown in pg_stat_activity, so an operator can tell the instances and tools apart. */
+  applicationName?: string;
+  /** Connections per process; default 10 (several API replicas share one server's max_connections). */
+  max?: number;
+  /** A request's statement never runs longer than this; default 30 s. Migrations lift it per transaction. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * A `pg.Pool` with the settings every CDS process wants: a statement timeout (a runaway query fails instead of
+ * holding a connection forever), an idle-in-transaction timeout (a crashed handler cannot keep locks), an
+ * application name, and a logged — not fatal — error on idle clients (pg emits `error` on the pool when the
+ * server drops an idle connection; unhandled it would kill the process).
+ */
+export function createPool(opts: CreatePoolOptions): pg.Pool {
+  const statementTimeout = opts.statementTimeoutMs ?? 30_000;
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    application_name: opts.applicationName ?? 'cds',
+    max: opts.max ?? 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: statementTimeout,
+    idle_in_transaction_session_timeout: Math.max(60_000, statementTimeout * 2),
+  });
+  const log = opts.log.child({ component: 'pg-pool' });
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
+  return pool;
+}
