@@ -1,5 +1,5 @@
 import { crc16CcittFalse } from './crc16.ts';
-import { type BootBanner, type DecodeResult, type RejectCode, reject } from './decode-result.ts';
+import { type BootBanner, bytesToText, type DecodeResult, type RejectCode, reject } from './decode-result.ts';
 import { checkRecordKeys, keyValuesToObservation, parseKeyValueBody } from './key-value-record.ts';
 import type { Observation } from './observation.ts';
 
@@ -95,7 +95,7 @@ export interface DecodeLineOptions {
  * the CRC still has to verify, and `skippedBytes` says how much was thrown away.
  */
 export function decodeAicssLine(input: Uint8Array | string, opts: DecodeLineOptions = {}): DecodeResult {
-  let text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  let text = bytesToText(input);
   if (text.endsWith('\r')) text = text.slice(0, -1); // tolerate a caller that left the CR on
   if (text.length + 2 > AICSS_MAX_LINE_BYTES)
     return reject('too_long', `line is ${text.length + 2} bytes, limit ${AICSS_MAX_LINE_BYTES}`, input);
@@ -138,13 +138,13 @@ export function decodeKeyValueBody(body: string, original: Uint8Array | string):
   if (!parsed.ok) return parsed.result;
   const problem = checkRecordKeys(parsed.kv.values);
   if (problem) return reject('bad_value', problem, original);
-  if (parsed.kv.values.MSG === undefined) return reject('missing_msg', 'MSG is not a number', original);
+  if (!parsed.kv.values.has('MSG')) return reject('missing_msg', 'MSG is not a number', original);
   return { ok: true, kind: 'observation', observation: keyValuesToObservation(parsed.kv) };
 }
 
 /** Maps AICSS keys onto an observation (kept for callers holding a record rather than a line). */
 export function aicssRecordToObservation(rec: AicssRecord, dropped: string[] = []): Observation {
-  const values: Record<string, number> = {};
-  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
+  const values = new Map<string, number>();
+  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) values.set(k, v);
   return keyValuesToObservation({ values, dropped });
 }

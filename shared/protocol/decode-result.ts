@@ -26,8 +26,15 @@ export type RejectCode = (typeof REJECT_CODES)[number];
 /** Text shown in logs is cut to this many characters, with non-printables escaped. */
 const MAX_LOG_TEXT = 300;
 
+/** Bytes as text without copying them: Latin-1 maps each byte to one character (a line's bytes, 1:1). */
+export function bytesToText(input: Uint8Array | string, encoding: 'latin1' | 'utf8' = 'latin1'): string {
+  if (typeof input === 'string') return input;
+  const b = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  return b.toString(encoding);
+}
+
 export function printable(input: Uint8Array | string): string {
-  const s = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  const s = bytesToText(input);
   let out = '';
   for (let i = 0; i < s.length && out.length < MAX_LOG_TEXT; i++) {
     const c = s.charCodeAt(i);

@@ -1,4 +1,4 @@
-import { type DecodeResult, reject } from './decode-result.ts';
+import { bytesToText, type DecodeResult, reject } from './decode-result.ts';
 import { checkRecordKeys, keyValuesToObservation, parseKeyValueBody } from './key-value-record.ts';
 
 /**
@@ -57,7 +57,7 @@ export interface EmonTxDecodeOptions {
 }
 
 export function decodeEmonTxLine(input: Uint8Array | string, opts: EmonTxDecodeOptions = {}): DecodeResult {
-  let text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  let text = bytesToText(input);
   if (text.endsWith('\r')) text = text.slice(0, -1);
   const bad = NOT_PRINTABLE_RE.exec(text);
   if (bad)
@@ -69,6 +69,6 @@ export function decodeEmonTxLine(input: Uint8Array | string, opts: EmonTxDecodeO
   if (!parsed.ok) return parsed.result;
   const problem = checkRecordKeys(parsed.kv.values);
   if (problem) return reject('bad_value', problem, input);
-  if (parsed.kv.values.MSG === undefined) return reject('missing_msg', 'MSG is not a number', input);
+  if (!parsed.kv.values.has('MSG')) return reject('missing_msg', 'MSG is not a number', input);
   return { ok: true, kind: 'observation', observation: keyValuesToObservation(parsed.kv) };
 }

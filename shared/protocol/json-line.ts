@@ -1,6 +1,6 @@
 import { AICSS_FIELDS, type AicssRecord, formatAicssValue } from './aicss-serial.ts';
 import { crc16CcittFalse } from './crc16.ts';
-import { type DecodeResult, reject } from './decode-result.ts';
+import { bytesToText, type DecodeResult, reject } from './decode-result.ts';
 import { checkRecordKeys, type KeyValues, keyValuesToObservation } from './key-value-record.ts';
 
 /**
@@ -14,8 +14,9 @@ export const JSON_MAX_LINE_BYTES = 512;
 
 const CS_MARK = ',"cs":';
 const NOT_PRINTABLE_RE = /[^\x20-\x7e]/;
-/** Hand-built firmware JSON prints `nan` for an invalid float (protocol.md §3.2 #1): read it as null. */
-const BARE_INVALID_RE = /(:\s*)-?(?:nan|inf|infinity|ovf)(?=\s*[,}])/gi;
+/** Hand-built firmware JSON prints `nan` for an invalid float (protocol.md §3.2 #1): read it as an invalid value. */
+const BARE_INVALID_RE = /(:\s*)-?(nan|inf|infinity|ovf)(?=\s*[,}])/gi;
+const INVALID_TEXT_RE = /^-?(nan|inf|infinity|ovf)$/i;
 
 /** `{"MSG":…,…,"cs":<crc>}` + CRLF, values with the serial line's decimals. */
 export function encodeAicssJsonLine(rec: AicssRecord): string {
@@ -34,7 +35,7 @@ export interface JsonLineOptions {
 }
 
 export function decodeJsonLine(input: Uint8Array | string, opts: JsonLineOptions = {}): DecodeResult {
-  let text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  let text = bytesToText(input);
   text = text.trim();
   if (text.length > JSON_MAX_LINE_BYTES) return reject('too_long', `line is ${text.length} bytes`, input);
   const bad = NOT_PRINTABLE_RE.exec(text);
@@ -49,7 +50,7 @@ export function decodeJsonLine(input: Uint8Array | string, opts: JsonLineOptions
     doc = JSON.parse(text);
   } catch {
     try {
-      doc = JSON.parse(text.replace(BARE_INVALID_RE, '$1null'));
+      doc = JSON.parse(text.replace(BARE_INVALID_RE, '$1"$2"'));
     } catch (e) {
       return reject('bad_json', (e as Error).message, input);
     }
@@ -67,12 +68,13 @@ export function decodeJsonLine(input: Uint8Array | string, opts: JsonLineOptions
     if (Object.keys(obj)[0] !== 'MSG') return reject('missing_msg', 'first key is not MSG', input);
   }
 
-  const kv: KeyValues = { values: Object.create(null), dropped: [] };
+  const kv: KeyValues = { values: new Map(), dropped: [] };
   for (const [key, v] of Object.entries(obj)) {
     if (key === 'cs') continue;
-    if (typeof v === 'number') kv.values[key] = v;
-    else if (v === null) kv.dropped.push(key);
-    else return reject('bad_value', `${key} is not a number`, input);
+    // null = not measured (an omitted key); `nan` = an invalid reading, dropped and flagged.
+    if (typeof v === 'number') kv.values.set(key, v);
+    else if (typeof v === 'string' && INVALID_TEXT_RE.test(v)) kv.dropped.push(key);
+    else if (v !== null) return reject('bad_value', `${key} is not a number`, input);
   }
   const problem = checkRecordKeys(kv.values);
   if (problem) return reject('bad_value', problem, input);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BOARD_FLAGS } from '../schemas/reading.ts';
-import { type DecodeResult, reject } from './decode-result.ts';
+import { bytesToText, type DecodeResult, reject } from './decode-result.ts';
 import { emptyObservation, type Observation } from './observation.ts';
 
 /**
@@ -50,7 +50,7 @@ function legacyObservation(luz: number, dist: number): Observation {
  * diagnostics; a line that starts like a reading but does not parse is rejected.
  */
 export function decodeLegacyLine(input: Uint8Array | string): DecodeResult {
-  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  const text = bytesToText(input);
   const at = text.lastIndexOf('Luz');
   if (at < 0) {
     if (NOT_TEXT_RE.test(text) || /[^\x00-\x7f]/.test(text))
@@ -81,7 +81,7 @@ const LegacyHttpBody = z.object({
 export function decodeLegacyHttpJson(body: unknown): DecodeResult {
   let doc = body;
   if (typeof body === 'string' || body instanceof Uint8Array) {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    const text = bytesToText(body, 'utf8');
     try {
       doc = JSON.parse(text);
     } catch (e) {

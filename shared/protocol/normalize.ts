@@ -1,18 +1,23 @@
 import {
   BOARD_FLAGS,
+  type ChannelReading,
   GATEWAY_FLAGS,
   MIN_READING_TS,
   Reading,
   type ReadingSource,
 } from '../schemas/reading.ts';
-import type { Observation, ObservedChannel } from './observation.ts';
+import { localTimeToEpochMs } from './local-time.ts';
+import type { Observation } from './observation.ts';
+
+export { isKnownTimeZone, localTimeToEpochMs } from './local-time.ts';
 
 /**
  * Observation → Reading: the gateway's normalisation, shared so the simulator's tests and the cloud can
  * reason about the same rules.
- * - Sentinels (-127, 85, 300/302/304 °C, -0.0625) and out-of-range values are dropped field by field and
- *   flagged; the rest of the reading is kept.
- * - An unset or implausible board clock is replaced by the arrival time and flagged; 1970 is never stored.
+ * - A sentinel (-127, 85, 300/302/304, -0.0625 °C; a 0 cm echo timeout), NaN/∞, and an out-of-range or
+ *   non-integer value are dropped field by field and flagged; the rest of the reading is kept.
+ * - An unset or implausible board clock (t = 0, `st & 1`, 1970, far future) is replaced by the arrival time
+ *   and flagged; 1970 is never stored.
  */
 
 export interface NormalizeContext {
@@ -20,9 +25,10 @@ export interface NormalizeContext {
   boot: number;
   /** Sequence to use when the observation carries none (gateway-numbered sources). */
   seq?: number;
+  /** Arrival time at the gateway, epoch ms. */
   receivedAt: number;
   source: ReadingSource;
-  /** IANA zone for `localTime` (Tasmota); default UTC. */
+  /** IANA zone for `localTime` (Tasmota `Time`); default UTC. An unknown zone makes the board time unusable. */
   timeZone?: string;
   /** Board clock more than this far ahead of the gateway is implausible. Default 24 h. */
   maxFutureMs?: number;
@@ -36,69 +42,57 @@ export interface DroppedField {
 
 export type NormalizeResult =
   | { ok: true; reading: Reading; dropped: DroppedField[] }
-  | { ok: false; code: 'out_of_range' | 'bad_format'; reason: string };
+  | { ok: false; code: 'out_of_range' | 'bad_format' | 'unknown_device'; reason: string };
 
-const TEMP_SENTINELS = new Set([-127, 85, 300, 302, 304, -0.0625]);
+/** DS18B20/DallasTemperature (-127, 85, -0.0625) and EmonLibCM (300/302/304) "no reading" values, °C. */
+export const TEMPERATURE_SENTINELS: ReadonlySet<number> = new Set([-127, 85, 300, 302, 304, -0.0625]);
 
-type Range = readonly [min: number, max: number];
+type Range = readonly [min: number, max: number, integer?: boolean];
+/** Physical ranges (kept equal to the Reading schema's bounds, so a value that passes here passes there). */
 const RANGES = {
   voltageV: [0, 500],
   frequencyHz: [40, 70],
   temperatureC: [-40, 125],
   humidityPct: [0, 100],
-  lightRaw: [0, 4095],
+  lightRaw: [0, 4095, true],
   distanceCm: [0, 1000],
-  uptimeS: [0, 2 ** 32],
-  resetReason: [0, 255],
+  uptimeS: [0, 2 ** 32, true],
+  resetReason: [0, 255, true],
   currentA: [0, 200],
   powerW: [-100_000, 100_000],
   apparentPowerVa: [0, 100_000],
   powerFactor: [-1, 1],
   energyWh: [0, 2 ** 53],
 } as const satisfies Record<string, Range>;
-
-function inRange(v: number, [min, max]: Range): boolean {
-  return Number.isFinite(v) && v >= min && v <= max;
-}
-
-/** Wall-clock `YYYY-MM-DDTHH:MM:SS` in `timeZone` → epoch ms (DST-correct via Intl). */
-export function localTimeToEpochMs(local: string, timeZone: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})$/.exec(local);
-  if (!m) return undefined;
-  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  if (!Number.isFinite(asUtc)) return undefined;
-  // Offset of the zone at that instant, applied twice to settle across a DST change.
-  let guess = asUtc;
-  for (let i = 0; i < 2; i++) guess = asUtc - zoneOffsetMs(guess, timeZone);
-  return guess;
-}
-
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  let f = offsetFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    offsetFormatters.set(timeZone, f);
-  }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(epochMs)))
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return wall - Math.floor(epochMs / 1000) * 1000;
-}
+type Ranged = keyof typeof RANGES;
+const CHANNEL_FIELDS = ['currentA', 'powerW', 'apparentPowerVa', 'powerFactor', 'energyWh'] as const;
 
 /** Boot identity: Unix seconds at which the boot started, from a reading time and the board uptime. */
 export function estimateBootS(tsMs: number, uptimeS: number | undefined): number {
   return Math.max(0, Math.floor(tsMs / 1000) - (uptimeS ?? 0));
+}
+
+/** The reading time and how far to trust it. */
+function readingTime(obs: Observation, ctx: NormalizeContext, boardFlags: number) {
+  let flags = 0;
+  let boardTs: number | undefined;
+  if (obs.epochS !== undefined && obs.epochS > 0) boardTs = obs.epochS * 1000;
+  else if (obs.localTime !== undefined) boardTs = localTimeToEpochMs(obs.localTime, ctx.timeZone ?? 'UTC');
+  const unsynced = (boardFlags & BOARD_FLAGS.CLOCK_UNSYNCED) !== 0 || obs.epochS === 0;
+  const plausible =
+    boardTs !== undefined &&
+    Number.isFinite(boardTs) &&
+    boardTs >= MIN_READING_TS &&
+    boardTs <= ctx.receivedAt + (ctx.maxFutureMs ?? 86_400_000);
+  if (!unsynced && plausible) return { ts: Math.round(boardTs!), timeQuality: 'board' as const, flags };
+  // A board that says it is synced but sends 1970 (or a local time we cannot place) is lying: flag it.
+  if (!unsynced && (boardTs !== undefined || obs.localTime !== undefined))
+    flags |= GATEWAY_FLAGS.CLOCK_IMPLAUSIBLE;
+  return {
+    ts: ctx.receivedAt,
+    timeQuality: 'gateway' as const,
+    flags: flags | GATEWAY_FLAGS.TIME_FROM_GATEWAY,
+  };
 }
 
 export function toReading(obs: Observation, ctx: NormalizeContext): NormalizeResult {
@@ -108,44 +102,32 @@ export function toReading(obs: Observation, ctx: NormalizeContext): NormalizeRes
   if (seq === undefined)
     return { ok: false, code: 'bad_format', reason: 'no sequence number and none assigned' };
   if (obs.seq === undefined) flags |= GATEWAY_FLAGS.SEQ_FROM_GATEWAY;
+  const time = readingTime(obs, ctx, flags);
+  flags |= time.flags;
 
-  // Time: trust the board only when it says it is synced and the value is plausible.
-  let ts: number | undefined;
-  let boardTs: number | undefined;
-  if (obs.epochS !== undefined && obs.epochS > 0) boardTs = obs.epochS * 1000;
-  else if (obs.localTime !== undefined) boardTs = localTimeToEpochMs(obs.localTime, ctx.timeZone ?? 'UTC');
-  const unsynced = (flags & BOARD_FLAGS.CLOCK_UNSYNCED) !== 0 || obs.epochS === 0;
-  if (boardTs !== undefined && !unsynced) {
-    if (boardTs >= MIN_READING_TS && boardTs <= ctx.receivedAt + (ctx.maxFutureMs ?? 86_400_000))
-      ts = boardTs;
-    else flags |= GATEWAY_FLAGS.CLOCK_IMPLAUSIBLE;
-  }
-  const timeQuality = ts !== undefined ? 'board' : 'gateway';
-  if (ts === undefined) {
-    ts = ctx.receivedAt;
-    flags |= GATEWAY_FLAGS.TIME_FROM_GATEWAY;
-  }
+  /** The value if it is usable, else undefined with the reason recorded under `name`. */
+  const take = (field: Ranged, v: number | undefined, name: string = field): number | undefined => {
+    if (v === undefined) return undefined;
+    const [min, max, integer] = RANGES[field] as Range;
+    if (!Number.isFinite(v)) dropped.push({ field: name, code: 'nan', value: v });
+    else if (v < min || v > max || (integer && !Number.isInteger(v)))
+      dropped.push({ field: name, code: 'out_of_range', value: v });
+    else return v;
+    return undefined;
+  };
 
   const r: Reading = {
     device: ctx.device,
     boot: ctx.boot,
     seq,
-    ts: Math.round(ts),
-    timeQuality,
+    ts: time.ts,
+    timeQuality: time.timeQuality,
     receivedAt: ctx.receivedAt,
     source: ctx.source,
     channels: [],
     flags: 0,
   };
-  const take = <K extends keyof typeof RANGES>(field: K, v: number | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    if (!inRange(v, RANGES[field])) {
-      dropped.push({ field, code: Number.isNaN(v) ? 'nan' : 'out_of_range', value: v });
-      return undefined;
-    }
-    return v;
-  };
-  const set = <K extends keyof typeof RANGES & keyof Reading>(field: K, v: number | undefined) => {
+  const set = (field: Ranged & keyof Reading, v: number | undefined) => {
     const x = take(field, v);
     if (x !== undefined) (r as Record<string, unknown>)[field] = x;
   };
@@ -153,22 +135,25 @@ export function toReading(obs: Observation, ctx: NormalizeContext): NormalizeRes
   set('resetReason', obs.resetReason);
   set('voltageV', obs.voltageV);
   set('frequencyHz', obs.frequencyHz);
-  if (obs.temperatureC !== undefined && TEMP_SENTINELS.has(obs.temperatureC)) {
+  if (obs.temperatureC !== undefined && TEMPERATURE_SENTINELS.has(obs.temperatureC))
     dropped.push({ field: 'temperatureC', code: 'sentinel', value: obs.temperatureC });
-  } else set('temperatureC', obs.temperatureC);
+  else set('temperatureC', obs.temperatureC);
   set('humidityPct', obs.humidityPct);
-  if (obs.lightRaw !== undefined && !Number.isInteger(obs.lightRaw)) {
-    dropped.push({ field: 'lightRaw', code: 'out_of_range', value: obs.lightRaw });
-  } else set('lightRaw', obs.lightRaw);
-  set('distanceCm', obs.distanceCm);
+  set('lightRaw', obs.lightRaw);
+  // An HC-SR04 cannot measure below 2 cm: 0 is pulseIn's echo timeout (protocol.md §1.2, §3.2 #10).
+  if (obs.distanceCm === 0) {
+    dropped.push({ field: 'distanceCm', code: 'sentinel', value: 0 });
+    flags |= BOARD_FLAGS.DIST_TIMEOUT;
+  } else set('distanceCm', obs.distanceCm);
   if (obs.lampInternal !== undefined) r.lampInternal = obs.lampInternal;
   if (obs.lampExternal !== undefined) r.lampExternal = obs.lampExternal;
+  if (obs.channels.length > 8)
+    dropped.push({ field: 'channels', code: 'out_of_range', value: obs.channels.length });
   for (const [i, ch] of obs.channels.slice(0, 8).entries()) {
-    const out: ObservedChannel = {};
-    for (const k of ['currentA', 'powerW', 'apparentPowerVa', 'powerFactor', 'energyWh'] as const) {
-      const v = take(k, ch[k]);
+    const out: ChannelReading = {};
+    for (const k of CHANNEL_FIELDS) {
+      const v = take(k, ch[k], `channels[${i}].${k}`);
       if (v !== undefined) out[k] = v;
-      else if (ch[k] !== undefined) dropped[dropped.length - 1]!.field = `channels[${i}].${k}`;
     }
     r.channels.push(out);
   }
@@ -180,7 +165,14 @@ export function toReading(obs: Observation, ctx: NormalizeContext): NormalizeRes
   const parsed = Reading.safeParse(r);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return { ok: false, code: 'out_of_range', reason: `${first?.path.join('.')}: ${first?.message}` };
+    const path = first?.path.join('.') ?? '';
+    const code =
+      path === 'device'
+        ? 'unknown_device'
+        : path === 'boot' || path === 'seq'
+          ? 'bad_format'
+          : 'out_of_range';
+    return { ok: false, code, reason: `${path}: ${first?.message}` };
   }
   return { ok: true, reading: parsed.data, dropped };
 }

@@ -3,7 +3,7 @@ import { type DecodeResult, reject } from './decode-result.ts';
 import { decodeEmonTxLine } from './emontx.ts';
 import { decodeJsonLine, JSON_MAX_LINE_BYTES } from './json-line.ts';
 import { decodeLegacyLine } from './legacy.ts';
-import type { FramedItem } from './line-framer.ts';
+import type { FramedItem } from './line-splitter.ts';
 
 /** What a serial source speaks; set per port in the gateway configuration. */
 export const SERIAL_FORMATS = ['aicss', 'aicss-legacy', 'emontx', 'json'] as const;
