@@ -1,0 +1,27 @@
+import pg from 'pg';
+import { migrate } from '../../../../cloud/db/migrate.ts';
+import { silentLogger } from '../../../../shared/log.ts';
+import { createTestDatabase } from '../../../helpers/postgres.ts';
+
+export interface AneelTestDb {
+  pool: pg.Pool;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database with every migration applied (cloud-data's runner), and a small pool on it. */
+export async function aneelTestDb(): Promise<AneelTestDb> {
+  const db = await createTestDatabase();
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  await migrate({ pool, log: silentLogger() });
+  return {
+    pool,
+    url: db.url,
+    async close() {
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+export const FIXTURES = new URL('../../../fixtures/aneel/', import.meta.url).pathname;
