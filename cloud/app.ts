@@ -33,6 +33,8 @@ export interface CloudDeps {
   /** Epoch milliseconds; tests pass a fixed or stepping clock. */
   clock: () => number;
   metrics: CloudMetrics;
+  /** Migration folder `/readyz` compares the database with; default sql/postgres/. */
+  migrationsDir?: string;
 }
 
 export interface BuildCloudAppOptions {

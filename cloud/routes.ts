@@ -1,7 +1,26 @@
+import { registerConfigRoutes } from './aicss/config-routes.ts';
+import { registerDeviceRoutes } from './aicss/device-routes.ts';
+import { registerGatewayRoutes } from './aicss/gateway-routes.ts';
+import { registerSiteRoutes } from './aicss/site-routes.ts';
+import { registerStatusRoutes } from './aicss/status-routes.ts';
 import type { RouteRegistrar } from './app.ts';
+import { registerAuditRoutes } from './audit/audit-routes.ts';
+import { registerAuthRoutes } from './auth/auth-routes.ts';
+import { registerUserRoutes } from './auth/user-routes.ts';
+import { registerObservabilityRoutes } from './observability/observability-routes.ts';
 
 /**
  * Every route module of the cloud, registered in this order by buildCloudApp. Append-only for the other
  * cloud helpers: add your import above and one entry at the end of the array.
  */
-export const routeRegistrars: RouteRegistrar[] = [];
+export const routeRegistrars: RouteRegistrar[] = [
+  registerObservabilityRoutes,
+  registerAuthRoutes,
+  registerUserRoutes,
+  registerSiteRoutes,
+  registerGatewayRoutes,
+  registerDeviceRoutes,
+  registerStatusRoutes,
+  registerConfigRoutes,
+  registerAuditRoutes,
+];

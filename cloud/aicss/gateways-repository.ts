@@ -1,7 +1,4 @@
-import type pg from 'pg';
-
-/** Anything that runs a query: the pool or a client inside a transaction. */
-export type Queryable = Pick<pg.Pool, 'query'>;
+import type { Queryable } from './queryable.ts';
 
 export interface GatewayRow {
   gatewayId: string;

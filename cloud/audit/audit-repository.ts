@@ -1,4 +1,4 @@
-import type { Queryable } from '../aicss/gateways-repository.ts';
+import type { Queryable } from '../aicss/queryable.ts';
 
 export interface AuditEntry {
   actorKind: 'user' | 'gateway' | 'anonymous';

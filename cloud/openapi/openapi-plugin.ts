@@ -43,6 +43,14 @@ export async function registerOpenApi(app: CloudApp, deps: CloudDeps): Promise<v
     },
   });
   if (deps.config.docs) {
-    await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+    await app.register(fastifySwaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      // The UI's default policy upgrades subresources to https, which breaks it on a plain-HTTP install.
+      transformStaticCSP: (header) =>
+        header
+          .replace(/upgrade-insecure-requests;?/, '')
+          .replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
+    });
   }
 }
