@@ -1,0 +1,249 @@
+import type pg from 'pg';
+import type {
+  AlertEvent,
+  CloudConfigPush,
+  GatewayStatusReport,
+  LossEntry,
+  SyncBatchResponse,
+} from '../../shared/schemas/sync.ts';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+const byKey =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
+export interface StoredBatch {
+  requestSha256: string;
+  response: SyncBatchResponse;
+}
+
+export async function findSyncBatch(
+  db: Queryable,
+  gatewayId: string,
+  batchId: string,
+): Promise<StoredBatch | null> {
+  const { rows } = await db.query<{ request_sha256: string; response: SyncBatchResponse }>(
+    'select request_sha256, response from sync_batches where gateway_id = $1 and batch_id = $2',
+    [gatewayId, batchId],
+  );
+  const r = rows[0];
+  return r ? { requestSha256: r.request_sha256, response: r.response } : null;
+}
+
+/**
+ * Claims (gateway, batch) for this transaction. If another transaction holds the same key uncommitted, this
+ * waits for it; false means the key is taken (committed by someone else): answer with the stored response.
+ */
+export async function claimSyncBatch(
+  client: Queryable,
+  gatewayId: string,
+  batchId: string,
+  requestSha256: string,
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `insert into sync_batches (gateway_id, batch_id, request_sha256, response, readings)
+     values ($1, $2, $3, '{}', 0) on conflict do nothing`,
+    [gatewayId, batchId, requestSha256],
+  );
+  return rowCount === 1;
+}
+
+export async function finishSyncBatch(
+  client: Queryable,
+  gatewayId: string,
+  batchId: string,
+  response: SyncBatchResponse,
+  readings: number,
+): Promise<void> {
+  await client.query(
+    'update sync_batches set response = $3, readings = $4 where gateway_id = $1 and batch_id = $2',
+    [gatewayId, batchId, JSON.stringify(response), readings],
+  );
+}
+
+export interface IngestGateway {
+  siteId: string;
+  autoEnrollDevices: boolean;
+  configVersionApplied: number;
+  revoked: boolean;
+}
+
+export async function findGateway(db: Queryable, gatewayId: string): Promise<IngestGateway | null> {
+  const { rows } = await db.query<{
+    site_id: string;
+    auto_enroll_devices: boolean;
+    config_version_applied: number;
+    revoked: boolean;
+  }>(
+    `select site_id, auto_enroll_devices, config_version_applied, revoked_at is not null as revoked
+       from gateways where gateway_id = $1`,
+    [gatewayId],
+  );
+  const r = rows[0];
+  return r
+    ? {
+        siteId: r.site_id,
+        autoEnrollDevices: r.auto_enroll_devices,
+        configVersionApplied: r.config_version_applied,
+        revoked: r.revoked,
+      }
+    : null;
+}
+
+export interface DeviceOwner {
+  gatewayId: string;
+  siteId: string;
+}
+
+export async function findDevices(
+  db: Queryable,
+  deviceIds: readonly string[],
+): Promise<Map<string, DeviceOwner>> {
+  const { rows } = await db.query<{ device_id: string; gateway_id: string; site_id: string }>(
+    'select device_id, gateway_id, site_id from devices where device_id = any($1::text[])',
+    [deviceIds],
+  );
+  return new Map(rows.map((r) => [r.device_id, { gatewayId: r.gateway_id, siteId: r.site_id }]));
+}
+
+/** Enrolls devices to the gateway's site; returns the ids this call inserted (others raced in first). */
+export async function enrollDevices(
+  client: Queryable,
+  deviceIds: readonly string[],
+  gatewayId: string,
+  siteId: string,
+): Promise<string[]> {
+  const { rows } = await client.query<{ device_id: string }>(
+    `insert into devices (device_id, site_id, gateway_id)
+     select d, $2, $3 from unnest($1::text[]) d order by d
+     on conflict do nothing returning device_id`,
+    [[...deviceIds].sort(), siteId, gatewayId],
+  );
+  return rows.map((r) => r.device_id);
+}
+
+export async function markDevicesSeen(
+  client: Queryable,
+  seen: readonly { deviceId: string; maxTs: number }[],
+): Promise<void> {
+  if (seen.length === 0) return;
+  const sorted = [...seen].sort(byKey((s) => s.deviceId));
+  await client.query(
+    `update devices d set last_seen_at = now(), last_reading_ts = greatest(d.last_reading_ts, u.ts)
+       from unnest($1::text[], $2::timestamptz[]) as u(device_id, ts)
+      where d.device_id = u.device_id`,
+    [sorted.map((s) => s.deviceId), sorted.map((s) => new Date(s.maxTs))],
+  );
+}
+
+/** Inserts or updates alerts by (gateway, alert id): a `cleared` event updates the stored `raised` one. */
+export async function upsertAlerts(
+  client: Queryable,
+  gatewayId: string,
+  siteId: string,
+  alerts: readonly AlertEvent[],
+): Promise<number> {
+  if (alerts.length === 0) return 0;
+  const sorted = [...new Map(alerts.map((a) => [a.id, a])).values()].sort(byKey((a) => a.id));
+  const ms = (v: number | null) => (v === null ? null : new Date(v));
+  const { rowCount } = await client.query(
+    `insert into alerts (gateway_id, alert_id, device_id, site_id, rule, severity, state, raised_at, cleared_at,
+        value, threshold, message)
+     select $1, u.id, u.device, $2, u.rule, u.severity, u.state, u.raised_at, u.cleared_at, u.value, u.threshold,
+            u.message
+       from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                   $9::timestamptz[], $10::float8[], $11::float8[], $12::text[])
+            as u(id, device, rule, severity, state, raised_at, cleared_at, value, threshold, message)
+     on conflict (gateway_id, alert_id) do update set
+       state = excluded.state, cleared_at = excluded.cleared_at, severity = excluded.severity,
+       value = excluded.value, threshold = excluded.threshold, message = excluded.message,
+       received_at = now()`,
+    [
+      gatewayId,
+      siteId,
+      sorted.map((a) => a.id),
+      sorted.map((a) => a.device),
+      sorted.map((a) => a.rule),
+      sorted.map((a) => a.severity),
+      sorted.map((a) => a.state),
+      sorted.map((a) => new Date(a.raisedAt)),
+      sorted.map((a) => ms(a.clearedAt)),
+      sorted.map((a) => a.value),
+      sorted.map((a) => a.threshold),
+      sorted.map((a) => a.message),
+    ],
+  );
+  return rowCount ?? 0;
+}
+
+export async function upsertLosses(
+  client: Queryable,
+  gatewayId: string,
+  losses: readonly LossEntry[],
+): Promise<number> {
+  if (losses.length === 0) return 0;
+  const sorted = [...new Map(losses.map((l) => [l.id, l])).values()].sort(byKey((l) => l.id));
+  const ms = (v: number | null) => (v === null ? null : new Date(v));
+  const { rowCount } = await client.query(
+    `insert into losses (gateway_id, loss_id, device_id, reason, count, from_ts, to_ts, recorded_at)
+     select $1, u.id, u.device, u.reason, u.count, u.from_ts, u.to_ts, u.recorded_at
+       from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[],
+                   $8::timestamptz[]) as u(id, device, reason, count, from_ts, to_ts, recorded_at)
+     on conflict (gateway_id, loss_id) do update set
+       count = excluded.count, from_ts = excluded.from_ts, to_ts = excluded.to_ts, recorded_at = excluded.recorded_at`,
+    [
+      gatewayId,
+      sorted.map((l) => l.id),
+      sorted.map((l) => l.device),
+      sorted.map((l) => l.reason),
+      sorted.map((l) => l.count),
+      sorted.map((l) => ms(l.fromTs)),
+      sorted.map((l) => ms(l.toTs)),
+      sorted.map((l) => new Date(l.recordedAt)),
+    ],
+  );
+  return rowCount ?? 0;
+}
+
+/** Every contact updates last_seen_at; a status report is stored as sent, with the config version applied. */
+export async function updateGatewaySeen(
+  client: Queryable,
+  gatewayId: string,
+  status: GatewayStatusReport | undefined,
+): Promise<void> {
+  await client.query(
+    `update gateways set last_seen_at = now(),
+        last_status = coalesce($2::jsonb, last_status),
+        last_status_at = case when $2::jsonb is null then last_status_at else now() end,
+        config_version_applied = coalesce($3, config_version_applied)
+      where gateway_id = $1`,
+    [gatewayId, status ? JSON.stringify(status) : null, status?.configVersion ?? null],
+  );
+}
+
+export async function countRejections(
+  client: Queryable,
+  gatewayId: string,
+  day: string,
+  counts: readonly { deviceId: string; code: string; count: number }[],
+): Promise<void> {
+  if (counts.length === 0) return;
+  const rows = [...counts].sort(byKey((c) => `${c.deviceId} ${c.code}`));
+  await client.query(
+    `insert into ingest_rejections (gateway_id, device_id, code, count, day)
+     select $1, u.device, u.code, u.n, $2::date
+       from unnest($3::text[], $4::text[], $5::bigint[]) as u(device, code, n)
+     on conflict (gateway_id, device_id, code, day) do update set count = ingest_rejections.count + excluded.count`,
+    [gatewayId, day, rows.map((r) => r.deviceId), rows.map((r) => r.code), rows.map((r) => r.count)],
+  );
+}
+
+export async function latestGatewayConfig(db: Queryable, gatewayId: string): Promise<CloudConfigPush | null> {
+  const { rows } = await db.query<{ version: number; config: Record<string, unknown> }>(
+    'select version, config from gateway_configs where gateway_id = $1 order by version desc limit 1',
+    [gatewayId],
+  );
+  return rows[0] ?? null;
+}

@@ -1,0 +1,63 @@
+import { formatIssues } from '../../shared/errors.ts';
+import { DEVICE_ID_PATTERN, Reading } from '../../shared/schemas/reading.ts';
+import type { RowRejection } from '../../shared/schemas/sync.ts';
+
+/** A reading stamped further ahead of the server clock than this is refused (`out_of_range`). */
+export const FUTURE_TOLERANCE_MS = 24 * 3600_000;
+
+export interface IndexedReading {
+  index: number;
+  reading: Reading;
+}
+
+export interface RowCheck {
+  valid: IndexedReading[];
+  rejected: RowRejection[];
+  /** The device id of each rejected row when it had a usable one, else '-' (for ingest_rejections). */
+  rejectedDevice: Map<number, string>;
+  /** Exact repeats of an earlier row of the same batch (same device, ts, boot, seq). */
+  duplicatesInBatch: number;
+}
+
+function deviceOf(item: unknown): string {
+  const d = (item as { device?: unknown } | null)?.device;
+  return typeof d === 'string' && DEVICE_ID_PATTERN.test(d) ? d : '-';
+}
+
+/**
+ * Validates each item of `readings` on its own: a bad row is rejected with a code and the rest go on.
+ * Beyond the zod schema, times more than a day ahead of `now` are `out_of_range` (a board clock in the
+ * future would otherwise create partitions for years nobody asked for).
+ */
+export function checkRows(items: readonly unknown[], now: number): RowCheck {
+  const out: RowCheck = { valid: [], rejected: [], rejectedDevice: new Map(), duplicatesInBatch: 0 };
+  const seen = new Set<string>();
+  const reject = (index: number, code: string, message: string) => {
+    out.rejected.push({
+      index,
+      code,
+      message: message.length > 300 ? `${message.slice(0, 297)}...` : message,
+    });
+    out.rejectedDevice.set(index, deviceOf(items[index]));
+  };
+  items.forEach((item, index) => {
+    const parsed = Reading.safeParse(item);
+    if (!parsed.success) {
+      reject(index, 'validation_failed', formatIssues(parsed.error.issues).slice(0, 5).join('; '));
+      return;
+    }
+    const r = parsed.data;
+    if (r.ts > now + FUTURE_TOLERANCE_MS || r.receivedAt > now + FUTURE_TOLERANCE_MS) {
+      reject(index, 'out_of_range', 'ts/receivedAt is more than 24 h ahead of the server clock');
+      return;
+    }
+    const key = `${r.device}|${r.ts}|${r.boot}|${r.seq}`;
+    if (seen.has(key)) {
+      out.duplicatesInBatch++;
+      return;
+    }
+    seen.add(key);
+    out.valid.push({ index, reading: r });
+  });
+  return out;
+}
