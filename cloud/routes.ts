@@ -7,6 +7,7 @@ import type { RouteRegistrar } from './app.ts';
 import { registerAuditRoutes } from './audit/audit-routes.ts';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { registerUserRoutes } from './auth/user-routes.ts';
+import { registerIngestRoutes } from './ingest/ingest-routes.ts';
 import { registerObservabilityRoutes } from './observability/observability-routes.ts';
 
 /**
@@ -23,4 +24,5 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerStatusRoutes,
   registerConfigRoutes,
   registerAuditRoutes,
+  registerIngestRoutes,
 ];
