@@ -40,6 +40,8 @@ export interface CloudDeps {
 export interface BuildCloudAppOptions {
   /** PEM key and certificate: serve HTTPS (server.ts reads `config.tls` files into this). */
   https?: { key: string | Buffer; cert: string | Buffer };
+  /** Route modules registered after those of cloud/routes.ts (tests, tools). */
+  extraRoutes?: RouteRegistrar[];
 }
 
 /** The Fastify instance with the zod type provider, as route modules receive it. */
@@ -121,7 +123,7 @@ export async function buildCloudApp(deps: CloudDeps, opts: BuildCloudAppOptions 
   registerHttpMetricsHook(app, deps);
   await registerOpenApi(app, deps);
 
-  for (const register of routeRegistrars) await register(app, deps);
+  for (const register of [...routeRegistrars, ...(opts.extraRoutes ?? [])]) await register(app, deps);
   await app.ready();
   return app;
 }
