@@ -1,0 +1,92 @@
+import type { Reading } from '../../../shared/schemas/reading.ts';
+import type { AlertsConfig } from '../../config/core-config.ts';
+import type { Observation } from '../episode-tracker.ts';
+
+export interface EnergyDayState {
+  /** Site-local day, `YYYY-MM-DD`. */
+  day: string;
+  /** Wh consumed this day over all channels. */
+  usedWh: number;
+  /** Last cumulative counter per channel (Wh), to take deltas. */
+  last: Array<number | null>;
+}
+
+/**
+ * Daily energy per device from the cumulative counters: the sum over channels of counter deltas within
+ * the site-local day of the reading time. A counter that went backwards restarted (board lost it): the
+ * new value is what was consumed since. The first reading ever seen only sets the baseline.
+ */
+export class EnergyBudget {
+  readonly #states = new Map<string, EnergyDayState>();
+  #fmt: Intl.DateTimeFormat;
+  #tz: string;
+  dirty = false;
+
+  constructor(timeZone: string, saved?: Record<string, EnergyDayState>) {
+    this.#tz = timeZone;
+    this.#fmt = dayFormatter(timeZone);
+    for (const [device, st] of Object.entries(saved ?? {})) this.#states.set(device, st);
+  }
+
+  localDay(ts: number): string {
+    return this.#fmt.format(ts);
+  }
+
+  observe(r: Reading, cfg: AlertsConfig): Observation[] {
+    if (cfg.timeZone !== this.#tz) {
+      this.#tz = cfg.timeZone;
+      this.#fmt = dayFormatter(cfg.timeZone);
+    }
+    const counters = r.channels.map((c) => c.energyWh ?? null);
+    if (counters.every((c) => c === null)) return [];
+    const day = this.localDay(r.ts);
+    let st = this.#states.get(r.device);
+    let newDay = false;
+    if (!st) {
+      st = { day, usedWh: 0, last: counters };
+      this.#states.set(r.device, st);
+      this.dirty = true;
+      return [];
+    }
+    if (day < st.day) return []; // a late reading of a past day: its energy was counted already
+    let delta = 0;
+    counters.forEach((e, i) => {
+      if (e === null) return;
+      const prev = st.last[i];
+      if (prev !== null && prev !== undefined) delta += e >= prev ? e - prev : e;
+      st.last[i] = e;
+    });
+    if (day !== st.day) {
+      newDay = true;
+      st.day = day;
+      st.usedWh = 0;
+    }
+    st.usedWh += delta;
+    this.dirty = true;
+    const budget = cfg.devices[r.device]?.dailyBudgetWh ?? cfg.energyBudget.dailyWh;
+    if (budget === null || budget === undefined) return [];
+    return [
+      {
+        rule: 'energy_budget',
+        device: r.device,
+        subject: 'day',
+        severity: 'warning',
+        breach: st.usedWh > budget,
+        recovered: false,
+        resolved: newDay && st.usedWh <= budget,
+        value: Math.round(st.usedWh * 10) / 10,
+        threshold: budget,
+        message: `energy today (${day}) ${Math.round(st.usedWh)} Wh above the daily budget of ${budget} Wh`,
+        minDurationMs: 0,
+      },
+    ];
+  }
+
+  snapshot(): Record<string, EnergyDayState> {
+    return Object.fromEntries(this.#states);
+  }
+}
+
+function dayFormatter(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+}

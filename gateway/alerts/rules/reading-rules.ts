@@ -1,0 +1,159 @@
+import { BOARD_FLAGS, type Reading } from '../../../shared/schemas/reading.ts';
+import type { AlertsConfig } from '../../config/core-config.ts';
+import type { Observation } from '../episode-tracker.ts';
+import { PRODIST_BANDS } from '../prodist.ts';
+
+/**
+ * Rules evaluated on each committed reading. Each returns observations for the episode tracker; a value
+ * the board did not report (absent field, V_ABSENT) gives no observation, so an unknown value neither
+ * raises nor clears.
+ */
+
+const s = (seconds: number) => seconds * 1000;
+
+export function voltageRule(r: Reading, cfg: AlertsConfig): Observation[] {
+  const v = r.voltageV;
+  if (v === undefined || r.flags & BOARD_FLAGS.V_ABSENT) return [];
+  const nominal = cfg.devices[r.device]?.nominalVoltage ?? cfg.nominalVoltage;
+  const bands = PRODIST_BANDS[nominal];
+  const h = cfg.voltage.hysteresisV;
+  const minDurationMs = s(cfg.voltage.minDurationS);
+  const band = (lo: number, hi: number) => ({
+    breach: v < lo || v > hi,
+    recovered: v >= lo + h && v <= hi - h,
+    threshold: v < (lo + hi) / 2 ? lo : hi,
+  });
+  const adequate = band(...bands.adequate);
+  const precarious = band(...bands.precarious);
+  return [
+    {
+      rule: 'voltage_precarious',
+      device: r.device,
+      subject: 'v',
+      severity: 'warning',
+      ...adequate,
+      value: v,
+      message: `voltage ${v} V outside the adequate band ${bands.adequate[0]}–${bands.adequate[1]} V (PRODIST Módulo 8, nominal ${nominal} V)`,
+      minDurationMs,
+    },
+    {
+      rule: 'voltage_critical',
+      device: r.device,
+      subject: 'v',
+      severity: 'critical',
+      ...precarious,
+      value: v,
+      message: `voltage ${v} V in the critical band (outside ${bands.precarious[0]}–${bands.precarious[1]} V, PRODIST Módulo 8, nominal ${nominal} V)`,
+      minDurationMs,
+    },
+  ];
+}
+
+export function overCurrentRule(r: Reading, cfg: AlertsConfig): Observation[] {
+  const out: Observation[] = [];
+  const c = cfg.overCurrent;
+  r.channels.forEach((ch, i) => {
+    const a = ch.currentA;
+    if (a === undefined) return;
+    const n = i + 1;
+    const limit = c.perChannelA[String(n)] ?? cfg.devices[r.device]?.maxCurrentA ?? c.maxA;
+    out.push({
+      rule: 'over_current',
+      device: r.device,
+      subject: `ch${n}`,
+      severity: 'warning',
+      breach: a > limit,
+      recovered: a <= limit - c.hysteresisA,
+      value: a,
+      threshold: limit,
+      message: `channel ${n} current ${a} A above ${limit} A`,
+      minDurationMs: s(c.minDurationS),
+    });
+  });
+  return out;
+}
+
+const LAMPS = [
+  { subject: 'internal', on: (r: Reading) => r.lampInternal, channel: 0 },
+  { subject: 'external', on: (r: Reading) => r.lampExternal, channel: 1 },
+] as const;
+
+/** Lamp commanded on but its circuit draws (almost) nothing: a blown lamp or an open circuit. */
+export function lampFailureRule(r: Reading, cfg: AlertsConfig): Observation[] {
+  const out: Observation[] = [];
+  const c = cfg.lampFailure;
+  for (const lamp of LAMPS) {
+    const on = lamp.on(r);
+    if (on === undefined) continue;
+    const p = r.channels[lamp.channel]?.powerW;
+    if (on && p === undefined) continue;
+    out.push({
+      rule: 'lamp_failure',
+      device: r.device,
+      subject: lamp.subject,
+      severity: 'warning',
+      breach: on && p !== undefined && p < c.minPowerW,
+      recovered: p !== undefined && p >= c.minPowerW + c.hysteresisW,
+      resolved: !on,
+      value: p ?? null,
+      threshold: c.minPowerW,
+      message: `${lamp.subject} lamp commanded on but draws ${p ?? '?'} W (< ${c.minPowerW} W)`,
+      minDurationMs: s(c.minDurationS),
+    });
+  }
+  return out;
+}
+
+/** Lamp on while the LDR sees daylight. */
+export function lightWastedRule(r: Reading, cfg: AlertsConfig): Observation[] {
+  const l = r.lightRaw;
+  if (l === undefined || r.flags & BOARD_FLAGS.LDR_SATURATED) return [];
+  const c = cfg.lightWasted;
+  const out: Observation[] = [];
+  for (const lamp of LAMPS) {
+    const on = lamp.on(r);
+    if (on === undefined) continue;
+    out.push({
+      rule: 'light_wasted',
+      device: r.device,
+      subject: lamp.subject,
+      severity: 'info',
+      breach: on && l >= c.ldrThreshold,
+      recovered: l < c.ldrThreshold - c.hysteresis,
+      resolved: !on,
+      value: l,
+      threshold: c.ldrThreshold,
+      message: `${lamp.subject} lamp on in daylight (LDR ${l} ≥ ${c.ldrThreshold})`,
+      minDurationMs: s(c.minDurationS),
+    });
+  }
+  return out;
+}
+
+/** A board fault flag that persists (a flag seen once is noise; one that stays is a broken sensor). */
+export function sensorFaultRule(r: Reading, cfg: AlertsConfig): Observation[] {
+  const c = cfg.sensorFault;
+  return c.flags.map((name) => {
+    const set = (r.flags & BOARD_FLAGS[name]) !== 0;
+    return {
+      rule: 'sensor_fault',
+      device: r.device,
+      subject: name,
+      severity: name === 'METER_COMM_FAIL' ? 'critical' : 'warning',
+      breach: set,
+      recovered: !set,
+      value: null,
+      threshold: null,
+      message: `sensor fault ${name} persists`,
+      minDurationMs: s(c.minDurationS),
+    } satisfies Observation;
+  });
+}
+
+export const READING_RULES = [
+  voltageRule,
+  overCurrentRule,
+  lampFailureRule,
+  lightWastedRule,
+  sensorFaultRule,
+];
