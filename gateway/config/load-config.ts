@@ -157,7 +157,12 @@ async function readConfigFile(file: string): Promise<{ data?: Record<string, Jso
 
 /** Validates an already-merged input; all problems in one AppError. */
 export function parseConfig(input: unknown, prior: string[] = []): GatewayConfig {
-  const r = GatewayConfig.safeParse(input);
+  let merged = input;
+  if (isObj(input)) {
+    merged = structuredClone(input);
+    inheritSiteSettings(merged as Record<string, Json>);
+  }
+  const r = GatewayConfig.safeParse(merged);
   const lines = [...prior, ...(r.success ? [] : formatIssues(r.error.issues))];
   if (lines.length > 0 || !r.success)
     throw new AppError('config_invalid', `invalid gateway configuration:\n  ${lines.join('\n  ')}`, {
@@ -176,7 +181,6 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   }
   const env = applyEnvOverrides(input, opts.env ?? {});
   errors.push(...env.errors);
-  inheritSiteSettings(input);
   const config = parseConfig(input, errors);
   return { config, ...(opts.file !== undefined && { file: opts.file }), warnings: env.warnings };
 }

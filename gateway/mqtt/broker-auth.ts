@@ -1,0 +1,107 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import type { BrokerDevice } from '../config/config-schema.ts';
+
+/**
+ * Who may connect to the embedded broker and what they may do (the ACL).
+ * - A login is bound to ONE device: it may publish only under `tele/<device>/…` and `stat/<device>/…`, and
+ *   subscribe only under `cmnd/<device>/…` (its commands). A board that publishes for another device is
+ *   a misconfiguration or an attack; either way its data must not be filed under someone else's id.
+ * - Anonymous boards (only when `allowAnonymous`) are trusted with any single device id, the same shape.
+ * Passwords are compared in constant time (timingSafeEqual over equal-length digests) or checked against
+ * an scrypt hash, so a wrong guess takes as long as a near miss.
+ */
+
+/** What a connected client is allowed to speak for; `device: null` = anonymous, any one device id. */
+export interface BrokerIdentity {
+  username: string | null;
+  device: string | null;
+}
+
+const SCRYPT = { N: 16_384, r: 8, p: 1, keylen: 32 } as const;
+
+function scryptAsync(password: Buffer | string, salt: Buffer, keylen: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
+}
+
+/** `scrypt$<salt b64>$<key b64>`: what `passwordHash` in the config holds. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, SCRYPT.keylen);
+  return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: Buffer | string, hash: string): Promise<boolean> {
+  const [kind, saltB64, keyB64] = hash.split('$');
+  if (kind !== 'scrypt' || !saltB64 || !keyB64) return false;
+  const expected = Buffer.from(keyB64, 'base64');
+  const actual = await scryptAsync(password, Buffer.from(saltB64, 'base64'), expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** Constant-time equality of two secrets of any length: compares their SHA-256 digests. */
+function sameSecret(a: Buffer, b: Buffer): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+const NO_SECRET = Buffer.from('no such user');
+
+export type AuthResult =
+  | { ok: true; identity: BrokerIdentity }
+  | { ok: false; returnCode: 4 | 5; reason: string };
+
+export class BrokerCredentials {
+  readonly #byUsername: Map<string, BrokerDevice>;
+  readonly #allowAnonymous: boolean;
+
+  constructor(devices: readonly BrokerDevice[], allowAnonymous: boolean) {
+    this.#byUsername = new Map(devices.map((d) => [d.username, d]));
+    this.#allowAnonymous = allowAnonymous;
+  }
+
+  async authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
+    if (username === undefined || username === '') {
+      return this.#allowAnonymous
+        ? { ok: true, identity: { username: null, device: null } }
+        : { ok: false, returnCode: 5, reason: 'anonymous login not allowed' };
+    }
+    const entry = this.#byUsername.get(username);
+    const given = password ?? Buffer.alloc(0);
+    if (!entry) {
+      // Same work as a known user, so the answer time does not tell which usernames exist.
+      sameSecret(given, NO_SECRET);
+      return { ok: false, returnCode: 4, reason: 'unknown username' };
+    }
+    const good =
+      entry.passwordHash !== undefined
+        ? await verifyPassword(given, entry.passwordHash)
+        : sameSecret(given, Buffer.from(entry.password ?? '', 'utf8'));
+    return good
+      ? { ok: true, identity: { username, device: entry.device } }
+      : { ok: false, returnCode: 4, reason: 'wrong password' };
+  }
+}
+
+const DEVICE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** `tele/<own>/…` or `stat/<own>/…` with at least one level after the device. */
+export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
+  const parts = topic.split('/');
+  if (parts.length < 3 || (parts[0] !== 'tele' && parts[0] !== 'stat')) return false;
+  const device = parts[1]!;
+  if (!DEVICE_SEGMENT.test(device)) return false;
+  if (parts.slice(2).some((p) => p === '')) return false;
+  return identity.device === null || identity.device === device;
+}
+
+/** `cmnd/<own>/<Cmd>` or `cmnd/<own>/#` (or `+`); never a wildcard in place of the device. */
+export function maySubscribe(identity: BrokerIdentity, filter: string): boolean {
+  const parts = filter.split('/');
+  if (parts.length < 3 || parts[0] !== 'cmnd') return false;
+  const device = parts[1]!;
+  if (!DEVICE_SEGMENT.test(device)) return false;
+  return identity.device === null || identity.device === device;
+}

@@ -1,0 +1,79 @@
+import type { Logger } from '../../shared/log.ts';
+import { decodeMqttMessage } from '../../shared/protocol/mqtt-topics.ts';
+import type { IngestPipeline } from '../ingest/ingest-pipeline.ts';
+import type { IngestStats } from '../ingest/ingest-stats.ts';
+
+/**
+ * One MQTT message of the Tasmota-style tree → the ingest pipeline (SENSOR) or device bookkeeping
+ * (LWT online/offline, STATE restart reason, INFO1 firmware). Shared by the embedded broker and the
+ * external-broker client. The promise settles after the reading's commit, and the callers send the
+ * PUBACK only then.
+ *
+ * `refused` means the buffer's full-disk policy refused the reading: the caller must NOT acknowledge it,
+ * so the board (or the external broker) keeps it and sends it again later.
+ * A message that cannot be decoded is counted and acknowledged: sending it again would not fix it.
+ */
+export type MqttHandleResult = 'stored' | 'duplicate' | 'refused' | 'rejected' | 'other';
+
+export interface MqttMessageHandlerDeps {
+  log: Logger;
+  pipeline: Pick<IngestPipeline, 'ingest' | 'reject'>;
+  stats: IngestStats;
+  /** Counter key: `mqtt` (embedded broker) or `mqtt-external`. */
+  sourceId: string;
+}
+
+export class MqttMessageHandler {
+  readonly #deps: MqttMessageHandlerDeps;
+  readonly #log: Logger;
+
+  constructor(deps: MqttMessageHandlerDeps) {
+    this.#deps = deps;
+    this.#log = deps.log.child({ component: 'mqtt-ingest', source: deps.sourceId });
+  }
+
+  async handle(topic: string, payload: Buffer, receivedAt?: number): Promise<MqttHandleResult> {
+    const { pipeline, stats, sourceId } = this.#deps;
+    const m = decodeMqttMessage(topic, payload);
+    switch (m.kind) {
+      case 'sensor': {
+        const out = await pipeline.ingest({
+          source: 'mqtt',
+          sourceId,
+          device: m.device,
+          result: m.result,
+          ...(receivedAt !== undefined && { receivedAt }),
+        });
+        return out.status === 'diagnostic' ? 'other' : out.status;
+      }
+      case 'lwt': {
+        const d = stats.device(m.device);
+        if (d.online !== m.online)
+          this.#log.info({ device: m.device }, m.online ? 'device online' : 'device offline');
+        d.online = m.online;
+        return 'other';
+      }
+      case 'state': {
+        if (m.state.restartReason !== undefined) stats.device(m.device).resetReason = m.state.restartReason;
+        this.#log.trace({ device: m.device, state: m.state }, 'STATE');
+        return 'other';
+      }
+      case 'info1': {
+        const d = stats.device(m.device);
+        d.firmware = `${m.info.module} ${m.info.version}`;
+        this.#log.info({ device: m.device, module: m.info.module, version: m.info.version }, 'device info');
+        return 'other';
+      }
+      case 'result':
+        this.#log.debug({ device: m.device, result: m.result }, 'command result');
+        return 'other';
+      case 'command':
+      case 'ignored':
+        return 'other';
+      case 'rejected':
+        stats.received(sourceId);
+        pipeline.reject(sourceId, m.device, m.code, m.reason, m.text);
+        return 'rejected';
+    }
+  }
+}
