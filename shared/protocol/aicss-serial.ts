@@ -81,6 +81,7 @@ const RESYNC_ON: ReadonlySet<RejectCode> = new Set([
   'bad_key',
   'bad_value',
   'missing_msg',
+  'bad_format',
 ]);
 
 export interface DecodeLineOptions {
@@ -113,6 +114,8 @@ function decodeAicssText(text: string, crlf: boolean, input: Uint8Array | string
     return reject('not_ascii', `byte 0x${text.charCodeAt(bad.index).toString(16)} at ${bad.index}`, input);
   if (text.trim() === '') return reject('empty', 'empty line', input);
   if (text.charCodeAt(0) === 0x23 /* # */) {
+    // Diagnostics never contain ':' (§4.1): one that does is a frame glued to noise that began with '#'.
+    if (text.includes(':')) return reject('bad_format', "a '#' diagnostic line cannot contain ':'", input);
     const m = BANNER_RE.exec(text);
     return m
       ? { ok: true, kind: 'diagnostic', text, banner: { firmware: m[1]!, device: m[2]! } }

@@ -33,13 +33,17 @@ export function bytesToText(input: Uint8Array | string, encoding: 'latin1' | 'ut
   return b.toString(encoding);
 }
 
+const NOT_PRINTABLE_G = /[^\x20-\x7e]/g;
+const escapeChar = (c: string) => {
+  const n = c.charCodeAt(0);
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+};
+
+/** The first MAX_LOG_TEXT characters, with anything outside printable ASCII escaped (`\x00`, `\u2026`). */
 export function printable(input: Uint8Array | string): string {
   const s = bytesToText(input);
-  let out = '';
-  for (let i = 0; i < s.length && out.length < MAX_LOG_TEXT; i++) {
-    const c = s.charCodeAt(i);
-    out += c >= 0x20 && c < 0x7f ? s[i] : `\\x${c.toString(16).padStart(2, '0')}`;
-  }
+  const cut = s.length > MAX_LOG_TEXT ? s.slice(0, MAX_LOG_TEXT) : s;
+  const out = cut.replace(NOT_PRINTABLE_G, escapeChar);
   return s.length > MAX_LOG_TEXT ? `${out}…` : out;
 }
 

@@ -16,6 +16,7 @@ const CS_MARK = ',"cs":';
 const NOT_PRINTABLE_RE = /[^\x20-\x7e]/;
 /** Hand-built firmware JSON prints `nan` for an invalid float (protocol.md §3.2 #1): read it as an invalid value. */
 const BARE_INVALID_RE = /(:\s*)-?(nan|inf|infinity|ovf)(?=\s*[,}])/gi;
+const CS_RE = /^\d{1,5}$/;
 const INVALID_TEXT_RE = /^-?(nan|inf|infinity|ovf)$/i;
 
 /** `{"MSG":…,…,"cs":<crc>}` + CRLF, values with the serial line's decimals. */
@@ -44,29 +45,36 @@ export function decodeJsonLine(input: Uint8Array | string, opts: JsonLineOptions
   if (text === '') return reject('empty', 'empty line', input);
   if (!text.startsWith('{')) return reject('bad_json', 'not a JSON object', input);
 
+  // With a checksum, check it before parsing: noise is refused without paying for JSON.parse.
   const csAt = text.lastIndexOf(CS_MARK);
+  const csText = csAt < 0 ? undefined : text.slice(csAt + CS_MARK.length, -1);
+  if (csText !== undefined) {
+    if (!text.endsWith('}') || !CS_RE.test(csText) || Number(csText) > 0xffff)
+      return reject('bad_format', '"cs" must be the last field of compact JSON, a uint16', input);
+    const crc = crc16CcittFalse(text, 0, csAt);
+    if (Number(csText) !== crc) return reject('crc_mismatch', `cs ${csText} ≠ computed ${crc}`, input);
+  } else if (opts.requireCs) return reject('crc_missing', 'no ,"cs": field', input);
+
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
+  } catch (e) {
+    const patched = text.replace(BARE_INVALID_RE, '$1"$2"');
     try {
-      doc = JSON.parse(text.replace(BARE_INVALID_RE, '$1"$2"'));
-    } catch (e) {
-      return reject('bad_json', (e as Error).message, input);
+      if (patched === text) throw e;
+      doc = JSON.parse(patched);
+    } catch (e2) {
+      return reject('bad_json', (e2 as Error).message, input);
     }
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     return reject('bad_format', 'not a JSON object', input);
   const obj = doc as Record<string, unknown>;
-  const hasCs = Object.hasOwn(obj, 'cs');
-  if (hasCs || opts.requireCs) {
-    if (!hasCs) return reject('crc_missing', 'no "cs" field', input);
-    if (csAt < 0 || !text.endsWith('}') || !/^\d{1,5}$/.test(text.slice(csAt + CS_MARK.length, -1)))
-      return reject('bad_format', '"cs" must be the last field of compact JSON', input);
-    const crc = crc16CcittFalse(text, 0, csAt);
-    if (obj.cs !== crc) return reject('crc_mismatch', `cs ${String(obj.cs)} ≠ computed ${crc}`, input);
+  if (csText !== undefined) {
+    if (obj.cs !== Number(csText)) return reject('bad_format', '"cs" must be the last field', input);
     if (Object.keys(obj)[0] !== 'MSG') return reject('missing_msg', 'first key is not MSG', input);
-  }
+  } else if (Object.hasOwn(obj, 'cs'))
+    return reject('bad_format', '"cs" present but the JSON is not compact', input);
 
   const kv: KeyValues = { values: new Map(), dropped: [] };
   for (const [key, v] of Object.entries(obj)) {

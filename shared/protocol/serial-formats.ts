@@ -21,6 +21,19 @@ export const SERIAL_MAX_LINE_BYTES: Readonly<Record<SerialFormat, number>> = {
   json: JSON_MAX_LINE_BYTES,
 };
 
+/**
+ * An AICSS port carries key:value frames or the JSON alternative. A line starting with `{` is tried as JSON
+ * first; if that fails, as key:value (noise that happened to start with `{` before a real frame).
+ */
+function decodeAicssPortLine(bytes: Buffer, crlf: boolean): DecodeResult {
+  const jsonAt = bytes.indexOf('{"MSG":');
+  if (jsonAt < 0) return decodeAicssLine(bytes, { crlf });
+  const json = decodeJsonLine(bytes.subarray(jsonAt), { requireCs: true });
+  if (json.ok) return jsonAt > 0 ? { ...json, skippedBytes: jsonAt } : json;
+  const kv = decodeAicssLine(bytes, { crlf });
+  return kv.ok || jsonAt > 0 ? kv : json;
+}
+
 /** One framed item → one decode result, per the port's format. Never throws. */
 export function decodeSerialItem(format: SerialFormat, item: FramedItem): DecodeResult {
   if (item.kind === 'overflow')
@@ -28,9 +41,7 @@ export function decodeSerialItem(format: SerialFormat, item: FramedItem): Decode
   const { bytes, crlf } = item;
   switch (format) {
     case 'aicss':
-      return bytes[0] === 0x7b /* { */
-        ? decodeJsonLine(bytes, { requireCs: true })
-        : decodeAicssLine(bytes, { crlf });
+      return decodeAicssPortLine(bytes, crlf);
     case 'aicss-legacy':
       return decodeLegacyLine(bytes);
     case 'emontx':
