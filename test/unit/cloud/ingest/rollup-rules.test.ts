@@ -1,0 +1,172 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type ChannelCounter,
+  compareReadings,
+  foldReadings,
+  type HourRollup,
+  mergeHours,
+  pairEnergy,
+  type RollupReading,
+} from '../../../../cloud/ingest/rollup-rules.ts';
+import { BOARD_FLAGS } from '../../../../shared/schemas/reading.ts';
+
+const R = BOARD_FLAGS.ENERGY_RESTORED;
+
+describe('pairEnergy', () => {
+  it('is the counter step within a boot', () => {
+    expect(pairEnergy({ e: 100, boot: 1 }, { e: 112.5, boot: 1, flags: 0 })).toBe(12.5);
+  });
+  it('counts what the counter shows after a reset within a boot, never a negative step', () => {
+    expect(pairEnergy({ e: 100, boot: 1 }, { e: 3, boot: 1, flags: 0 })).toBe(3);
+  });
+  it('counts from zero after a reboot that lost the counter', () => {
+    expect(pairEnergy({ e: 100, boot: 1 }, { e: 2, boot: 2, flags: 0 })).toBe(2);
+  });
+  it('takes a counter that survived a reboot as continuing (the smaller reading)', () => {
+    expect(pairEnergy({ e: 100, boot: 1 }, { e: 104, boot: 2, flags: 0 })).toBe(4);
+  });
+  it('gives 0, not the restored total, when a restored counter is behind', () => {
+    expect(pairEnergy({ e: 100, boot: 1 }, { e: 97, boot: 2, flags: R })).toBe(0);
+    expect(pairEnergy({ e: 100, boot: 1 }, { e: 103, boot: 2, flags: R })).toBe(3);
+  });
+});
+
+const readingArb = fc.record({
+  dt: fc.integer({ min: 1, max: 40 * 60_000 }),
+  newBoot: fc.boolean(),
+  restored: fc.boolean(),
+  e1: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
+  e2: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
+  v: fc.option(
+    fc.integer({ min: 1000, max: 1400 }).map((x) => x / 10),
+    { nil: null },
+  ),
+  p1: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: null }),
+  lamp: fc.boolean(),
+});
+
+function sequence(steps: fc.infer<typeof readingArb>[]): RollupReading[] {
+  let ts = Date.UTC(2026, 0, 1);
+  let boot = 1;
+  let seq = 0;
+  return steps.map((s) => {
+    ts += s.dt;
+    if (s.newBoot) {
+      boot++;
+      seq = 0;
+    } else seq++;
+    return {
+      ts,
+      boot,
+      seq,
+      flags: s.restored ? R : 0,
+      voltageV: s.v,
+      powerW: [s.p1, null],
+      energyWh: [s.e1, s.e2],
+      lampInternal: s.lamp,
+      lampExternal: null,
+    };
+  });
+}
+
+/** Incremental: fold chunk after chunk onto the running counters, adding each chunk's hours. */
+function foldInChunks(rs: RollupReading[], cuts: number[]): Map<number, HourRollup> {
+  const counters: (ChannelCounter | null)[] = [];
+  const out = new Map<number, HourRollup>();
+  let from = 0;
+  for (const to of [...cuts.filter((c) => c > 0 && c < rs.length).sort((a, b) => a - b), rs.length]) {
+    for (const [h, agg] of foldReadings(counters, rs.slice(from, to))) {
+      const old = out.get(h);
+      out.set(h, old ? mergeHours(old, agg) : agg);
+    }
+    from = to;
+  }
+  return out;
+}
+
+describe('foldReadings', () => {
+  it('hand-computed hour with a counter reset, a lost-counter reboot and a restored reboot', () => {
+    const h = Date.UTC(2026, 0, 1, 10);
+    const at = (min: number) => h + min * 60_000;
+    const r = (min: number, boot: number, seq: number, e1: number, flags = 0): RollupReading => ({
+      ts: at(min),
+      boot,
+      seq,
+      flags,
+      voltageV: 120 + min / 10,
+      powerW: [min, 1],
+      energyWh: [e1],
+      lampInternal: min >= 30,
+      lampExternal: null,
+    });
+    const rs = [
+      r(0, 1, 0, 1000),
+      r(10, 1, 1, 1010), // +10
+      r(20, 1, 2, 1025), // +15
+      r(25, 1, 3, 3), // reset within the boot: +3
+      r(30, 1, 4, 8), // +5
+      r(35, 2, 0, 2), // reboot, counter lost: +2
+      r(40, 2, 1, 6), // +4
+      r(45, 3, 0, 5, R), // restored but behind: 0
+      r(50, 3, 1, 9), // +4
+      r(55, 4, 0, 12, R), // restored, ahead: +3
+      r(65, 4, 1, 20), // next hour: +8
+    ];
+    const hours = foldReadings([], rs);
+    const first = hours.get(h)!;
+    expect(first.energyWh).toEqual([46, 0]);
+    expect(first.readingCount).toBe(10);
+    expect(first.voltageMin).toBe(Math.fround(120));
+    expect(first.voltageMax).toBe(Math.fround(125.5));
+    expect(first.powerMaxW).toBe(56);
+    expect(first.lampInternalOn).toBe(6);
+    expect(hours.get(h + 3_600_000)!.energyWh).toEqual([8, 0]);
+  });
+
+  it('property: energy is never negative and chunked folding equals one fold', () => {
+    fc.assert(
+      fc.property(
+        fc.array(readingArb, { minLength: 1, maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 6 }),
+        (steps, cuts) => {
+          const rs = sequence(steps);
+          const whole = foldReadings([], rs);
+          const chunked = foldInChunks(rs, cuts);
+          expect([...chunked.keys()]).toEqual([...whole.keys()]);
+          for (const [h, w] of whole) {
+            const c = chunked.get(h)!;
+            for (const e of w.energyWh) expect(e).toBeGreaterThanOrEqual(0);
+            expect(c.energyWh.length).toBe(w.energyWh.length);
+            c.energyWh.forEach((e, i) => {
+              expect(e).toBeCloseTo(w.energyWh[i]!, 6);
+            });
+            expect({ ...c, energyWh: [], voltageSum: 0 }).toEqual({ ...w, energyWh: [], voltageSum: 0 });
+            expect(c.voltageSum).toBeCloseTo(w.voltageSum, 3);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: total energy never exceeds the sum of counter increases plus values after drops', () => {
+    fc.assert(
+      fc.property(fc.array(readingArb, { minLength: 2, maxLength: 40 }), (steps) => {
+        const rs = sequence(steps).sort(compareReadings);
+        const total = [...foldReadings([], rs).values()].reduce((a, h) => a + (h.energyWh[0] ?? 0), 0);
+        let bound = 0;
+        let prev: number | null = null;
+        for (const r of rs) {
+          const e = r.energyWh[0];
+          if (e === null || e === undefined) continue;
+          if (prev !== null) bound += e >= prev ? e - prev : e;
+          prev = e;
+        }
+        expect(total).toBeLessThanOrEqual(bound + 1e-9);
+        expect(total).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
