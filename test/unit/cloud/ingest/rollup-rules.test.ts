@@ -46,7 +46,9 @@ const readingArb = fc.record({
   lamp: fc.boolean(),
 });
 
-function sequence(steps: fc.infer<typeof readingArb>[]): RollupReading[] {
+type Step = typeof readingArb extends fc.Arbitrary<infer T> ? T : never;
+
+function sequence(steps: Step[]): RollupReading[] {
   let ts = Date.UTC(2026, 0, 1);
   let boot = 1;
   let seq = 0;
