@@ -2,7 +2,12 @@ import type pg from 'pg';
 import { AppError } from '../../shared/errors.ts';
 import { parseAneelDate } from './parse/br-date.ts';
 import { foldKey, POSTOS, type Posto, parseCnpj } from './parse/vocabulary.ts';
-import { type Resolution, resolveTariffLines, type TariffLine } from './tariff-resolution.ts';
+import {
+  type LineResolution,
+  type Resolution,
+  resolveTariffLines,
+  type TariffLine,
+} from './tariff-resolution.ts';
 
 export type { TariffPeriod } from './tariff-resolution.ts';
 
@@ -62,6 +67,26 @@ function cnpjOf(value: string): string {
  * `gaps` and never filled with a neighbouring value.
  */
 export async function resolveTariffs(db: Queryable, params: ResolveTariffsParams): Promise<Resolution> {
+  const r = await resolveTariffsWithLines(db, params);
+  return {
+    periods: r.periods.map(({ from, to, posto, tusdRsMwh, teRsMwh, reh }) => ({
+      from,
+      to,
+      posto,
+      tusdRsMwh,
+      teRsMwh,
+      reh,
+    })),
+    gaps: r.gaps,
+    conflicts: r.conflicts,
+  };
+}
+
+/** resolveTariffs with each period's source line (id and vigência), for the API. */
+export async function resolveTariffsWithLines(
+  db: Queryable,
+  params: ResolveTariffsParams,
+): Promise<LineResolution> {
   const from = isoDate(params.from, 'from');
   const to = isoDate(params.to, 'to');
   if (to < from) throw new AppError('bad_request', `to (${to}) is before from (${from})`);

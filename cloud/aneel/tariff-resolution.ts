@@ -28,6 +28,19 @@ export interface Resolution {
   conflicts: string[];
 }
 
+/** A period with the published line it comes from (the API shows the line's own vigência). */
+export interface ResolvedPeriod extends TariffPeriod {
+  tariffId: number;
+  validFrom: string;
+  validTo: string;
+}
+
+export interface LineResolution {
+  periods: ResolvedPeriod[];
+  gaps: { from: string; to: string }[];
+  conflicts: string[];
+}
+
 const POSTO_ORDER: Record<Posto, number> = {
   'Não se aplica': 0,
   Ponta: 1,
@@ -45,7 +58,7 @@ const POSTO_ORDER: Record<Posto, number> = {
 export function resolveTariffLines(
   lines: readonly TariffLine[],
   opts: { from: string; to: string; postos: readonly Posto[] },
-): Resolution {
+): LineResolution {
   const first = isoToDay(opts.from);
   const last = isoToDay(opts.to);
   const conflicts: string[] = [];
@@ -58,7 +71,7 @@ export function resolveTariffLines(
       );
     } else usable.push(l);
   }
-  const periods: TariffPeriod[] = [];
+  const periods: ResolvedPeriod[] = [];
   const gapDays = new Set<number>();
   const overlapRuns = new Map<string, { from: number; to: number; text: string }>();
 
@@ -109,7 +122,7 @@ export function resolveTariffLines(
   return { periods, gaps: dayRanges([...gapDays].sort((a, b) => a - b)), conflicts };
 }
 
-function toPeriod(line: TariffLine, from: number, to: number): TariffPeriod {
+function toPeriod(line: TariffLine, from: number, to: number): ResolvedPeriod {
   return {
     from: dayToIso(from),
     to: dayToIso(to),
@@ -117,6 +130,9 @@ function toPeriod(line: TariffLine, from: number, to: number): TariffPeriod {
     tusdRsMwh: Number(line.tusd),
     teRsMwh: Number(line.te),
     reh: line.reh,
+    tariffId: line.tariffId,
+    validFrom: line.validFrom,
+    validTo: line.validTo,
   };
 }
 

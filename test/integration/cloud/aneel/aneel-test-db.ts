@@ -24,4 +24,12 @@ export async function aneelTestDb(): Promise<AneelTestDb> {
   };
 }
 
+/** Empties every table this helper's loads write, so tests in one file can share a migrated database. */
+export async function resetAneelTables(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `truncate aneel_tariffs, aneel_flags, aneel_flag_levels, aneel_samp, aneel_sources, etl_runs, aneel_syncs
+     restart identity cascade`,
+  );
+}
+
 export const FIXTURES = new URL('../../../fixtures/aneel/', import.meta.url).pathname;
