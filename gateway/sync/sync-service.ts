@@ -1,0 +1,496 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { AppError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { type CloudConfigPush, GatewayStatusReport } from '../../shared/schemas/sync.ts';
+import type { AlertEngine } from '../alerts/alert-engine.ts';
+import type { GatewayBuffer } from '../buffer/create-buffer.ts';
+import type { StoredRow } from '../buffer/readings-repository.ts';
+import type { GatewayBus } from '../bus.ts';
+import type { SyncConfig } from '../config/core-config.ts';
+import { backoffDelayMs } from './backoff.ts';
+import { BatchBuilder } from './batch-builder.ts';
+import { SyncBatchRepository, type SyncBatchRow } from './batches-repository.ts';
+import { ByteThrottle } from './byte-throttle.ts';
+import { type SendOutcome, SyncClient } from './sync-client.ts';
+
+const KV_LAST = 'sync.last';
+const KV_CONFIG_VERSION = 'sync.configVersion';
+/** Retry-After beyond this is treated as this (a misconfigured proxy must not park us for days). */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** What gw-edge knows and the buffer does not: rejected input counts and per-device last seen. */
+export type StatusExtras = Pick<GatewayStatusReport, 'rejectedByCode' | 'devices'>;
+
+export interface SyncServiceDeps {
+  gatewayId: string;
+  config: SyncConfig;
+  buffer: Pick<GatewayBuffer, 'db' | 'store' | 'alerts' | 'losses' | 'deadLetters' | 'kv'>;
+  bus: GatewayBus;
+  log: Logger;
+  clock: () => number;
+  /** Raises `sync_dead_letter` when the cloud refuses a batch or rows. */
+  alertEngine?: Pick<AlertEngine, 'raiseEvent'>;
+  /** Filled into the `status` of every batch; default: devices from the buffer, no rejection counts. */
+  statusProvider?: () => StatusExtras;
+  /** Applies a config the cloud pushed; resolving records its version as applied (reported in status). */
+  onConfig?: (push: CloudConfigPush) => void | Promise<void>;
+  softwareVersion?: string;
+  random?: () => number;
+}
+
+export type SyncState = 'disabled' | 'idle' | 'sending' | 'backoff' | 'stopped';
+
+export interface SyncStats {
+  state: SyncState;
+  batchesSent: number;
+  batchesFailed: number;
+  batchesDeadLettered: number;
+  readingsSynced: number;
+  rowsRejected: number;
+  wireBytesSent: number;
+  consecutiveFailures: number;
+  lastAttemptAt: number | null;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  backoffUntil: number | null;
+  pendingBatches: number;
+  backlog: { count: number; oldestTs: number | null };
+  configVersion: number;
+}
+
+/**
+ * Store-and-forward to the cloud. A run sends batches one at a time until nothing is left: first a batch
+ * persisted earlier and not yet answered (same key and content, e.g. after a restart), then live readings
+ * (stored within `liveWindowS`, not throttled), then the backlog, oldest first, at most
+ * `maxBytesPerSecond` on the wire. Runs on a node-cron schedule, when `backlogTrigger` new readings
+ * arrived, and on `syncNow()`.
+ *
+ * Outcomes: 200 + committed → rows marked synced (per-row `rejected` → dead-letter); network error, 5xx,
+ * 429, 408 → exponential backoff with jitter (Retry-After honoured), the same batch again; 401/403 →
+ * the same, the token is wrong but the data is fine; other 4xx → the batch to dead-letter with a loss
+ * entry and a `sync_dead_letter` alert, and the next batch goes on.
+ */
+export class SyncService {
+  readonly #d: SyncServiceDeps;
+  readonly #log: Logger;
+  readonly #batches: SyncBatchRepository;
+  readonly #builder: BatchBuilder;
+  readonly #throttle: ByteThrottle;
+  #client: SyncClient | undefined;
+  #task: ScheduledTask | undefined;
+  #offReading: (() => void) | undefined;
+  #run: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+  #state: SyncState = 'stopped';
+  #newReadings = 0;
+  #samples: Array<{ at: number; maxId: number }> = [];
+  #retryTimer: NodeJS.Timeout | undefined;
+  #sleepTimer: NodeJS.Timeout | undefined;
+  #wake: (() => void) | undefined;
+  #backoffUntil = 0;
+  #stats = {
+    batchesSent: 0,
+    batchesFailed: 0,
+    batchesDeadLettered: 0,
+    readingsSynced: 0,
+    rowsRejected: 0,
+    wireBytesSent: 0,
+    consecutiveFailures: 0,
+    lastAttemptAt: null as number | null,
+    lastSuccessAt: null as number | null,
+    lastError: null as string | null,
+  };
+
+  constructor(deps: SyncServiceDeps) {
+    this.#d = deps;
+    this.#log = deps.log.child({ component: 'sync' });
+    this.#batches = new SyncBatchRepository({ db: deps.buffer.db });
+    this.#builder = new BatchBuilder({
+      store: deps.buffer.store,
+      alerts: deps.buffer.alerts,
+      losses: deps.buffer.losses,
+      batches: this.#batches,
+      gatewayId: deps.gatewayId,
+      clock: deps.clock,
+    });
+    this.#throttle = new ByteThrottle({ bytesPerSecond: deps.config.maxBytesPerSecond, clock: deps.clock });
+  }
+
+  start(): void {
+    const { config, clock, bus } = this.#d;
+    if (!config.enabled || !config.cloudUrl || !config.token) {
+      this.#state = 'disabled';
+      this.#log.warn(
+        { enabled: config.enabled, cloudUrl: config.cloudUrl },
+        'sync disabled: data stays in the buffer',
+      );
+      return;
+    }
+    if (!cron.validate(config.schedule))
+      throw new AppError('config_invalid', `sync.schedule: invalid cron expression ${config.schedule}`);
+    this.#client = new SyncClient({
+      cloudUrl: config.cloudUrl,
+      token: config.token,
+      timeoutMs: config.requestTimeoutMs,
+      clock,
+    });
+    this.#stopped = false;
+    this.#state = 'idle';
+    this.#sample(clock());
+    this.#task = cron.schedule(config.schedule, () => void this.syncNow(), {
+      name: 'cds-sync',
+      noOverlap: true,
+    });
+    this.#offReading = bus.on('reading', () => {
+      if (++this.#newReadings >= config.backlogTrigger && !this.#run) void this.syncNow();
+    });
+    void this.syncNow();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#offReading?.();
+    this.#offReading = undefined;
+    await this.#task?.destroy();
+    this.#task = undefined;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#sleepTimer);
+    this.#wake?.();
+    await this.#run;
+    this.#state = this.#state === 'disabled' ? 'disabled' : 'stopped';
+  }
+
+  /** Runs a sync now (or joins the one running); resolves when that run is over. */
+  syncNow(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#run) {
+      this.#again = true;
+      return this.#run;
+    }
+    this.#run = this.#loop()
+      .catch((err: unknown) => {
+        this.#stats.lastError = (err as Error).message;
+        this.#log.error({ err }, 'sync run failed');
+      })
+      .finally(() => {
+        this.#run = undefined;
+        if (this.#again && !this.#stopped && this.#d.clock() >= this.#backoffUntil) {
+          this.#again = false;
+          void this.syncNow();
+        }
+      });
+    return this.#run;
+  }
+
+  stats(): SyncStats {
+    return {
+      state: this.#state,
+      ...this.#stats,
+      backoffUntil: this.#backoffUntil > this.#d.clock() ? this.#backoffUntil : null,
+      pendingBatches: this.#batches.count(),
+      backlog: this.#d.buffer.store.backlog(),
+      configVersion: this.#configVersion(),
+    };
+  }
+
+  async #loop(): Promise<void> {
+    const { config, buffer, clock } = this.#d;
+    this.#newReadings = 0;
+    this.#again = false;
+    const backlogMaxBytes = Math.max(16 * 1024, Math.min(config.maxBatchBytes, config.maxBytesPerSecond * 8));
+    while (!this.#stopped) {
+      const now = clock();
+      this.#sample(now);
+      if (now < this.#backoffUntil) return;
+      let batch = this.#batches.oldestPending();
+      const floor = this.#liveFloor();
+      batch ??= this.#builder.build({
+        kind: 'live',
+        afterId: floor,
+        uptoId: Number.MAX_SAFE_INTEGER,
+        maxReadings: config.maxReadingsPerBatch,
+        maxBytes: config.maxBatchBytes,
+      });
+      if (!batch && buffer.store.selectUnbatched(0, floor, 1).length === 0) break;
+      if (!batch || batch.kind === 'backlog') {
+        const wait = this.#throttle.waitMs();
+        if (wait > 0) {
+          await this.#sleep(wait);
+          continue;
+        }
+      }
+      batch ??= this.#builder.build({
+        kind: 'backlog',
+        afterId: 0,
+        uptoId: floor,
+        maxReadings: config.maxReadingsPerBatch,
+        maxBytes: backlogMaxBytes,
+      });
+      if (!batch) break;
+      if (!(await this.#send(batch))) return;
+    }
+    if (!this.#stopped) this.#state = 'idle';
+  }
+
+  async #send(batch: SyncBatchRow): Promise<boolean> {
+    const { clock, bus } = this.#d;
+    const status = this.#status();
+    const json = status ? `${batch.body.slice(0, -1)},"status":${JSON.stringify(status)}}` : batch.body;
+    this.#state = 'sending';
+    this.#stats.lastAttemptAt = clock();
+    const outcome = await this.#client!.send(batch.batchKey, json);
+    if (outcome.kind !== 'retry' || outcome.status !== null) {
+      this.#throttle.charge(outcome.wireBytes);
+      this.#stats.wireBytesSent += outcome.wireBytes;
+    }
+    const at = clock();
+    switch (outcome.kind) {
+      case 'ok':
+        await this.#committed(batch, outcome.response, at);
+        bus.emit('sync', { ok: true, batchId: batch.batchKey, readings: batch.readingCount, at });
+        return true;
+      case 'refused':
+        this.#deadLetter(batch, outcome, at);
+        bus.emit('sync', {
+          ok: false,
+          batchId: batch.batchKey,
+          readings: batch.readingCount,
+          error: `${outcome.status} ${outcome.code}`,
+          at,
+        });
+        return true;
+      default:
+        this.#failed(batch, outcome, at);
+        bus.emit('sync', {
+          ok: false,
+          batchId: batch.batchKey,
+          readings: batch.readingCount,
+          error: outcome.error,
+          at,
+        });
+        return false;
+    }
+  }
+
+  async #committed(
+    batch: SyncBatchRow,
+    response: Extract<SendOutcome, { kind: 'ok' }>['response'],
+    at: number,
+  ): Promise<void> {
+    const { store, alerts, losses, deadLetters, kv, db } = this.#d.buffer;
+    db.transaction(() => {
+      if (response.rejected.length > 0 && batch.firstId !== null && batch.lastId !== null) {
+        const rows = store.batchRows(batch.id, batch.firstId, batch.lastId);
+        for (const rej of response.rejected) {
+          const row = rows[rej.index];
+          if (!row) continue;
+          deadLetters.add({
+            kind: 'reading',
+            batchKey: batch.batchKey,
+            readingKey: `${row.device}/${row.boot}/${row.seq}`,
+            device: row.device,
+            httpStatus: 200,
+            code: rej.code,
+            message: rej.message,
+            readingCount: 1,
+            payload: JSON.stringify(store.decode(row)),
+            at,
+          });
+          store.deleteRow(row.id);
+        }
+      }
+      if (batch.firstId !== null && batch.lastId !== null) {
+        store.markBatchSynced(batch.id, batch.firstId, batch.lastId, at);
+      }
+      alerts.markSynced(batch.alertVersions);
+      losses.markSynced(batch.lossIds, at);
+      this.#batches.delete(batch.id);
+      kv.set(
+        KV_LAST,
+        { at, batchKey: batch.batchKey, accepted: response.accepted, duplicates: response.duplicates },
+        at,
+      );
+    })();
+    this.#backoffUntil = 0;
+    this.#stats.consecutiveFailures = 0;
+    this.#stats.batchesSent++;
+    this.#stats.readingsSynced += batch.readingCount - response.rejected.length;
+    this.#stats.rowsRejected += response.rejected.length;
+    this.#stats.lastSuccessAt = at;
+    this.#stats.lastError = null;
+    this.#log.debug(
+      {
+        batchId: batch.batchKey,
+        kind: batch.kind,
+        readings: batch.readingCount,
+        replayed: response.replayed,
+      },
+      'batch committed by the cloud',
+    );
+    if (response.rejected.length > 0) {
+      const codes = [...new Set(response.rejected.map((r) => r.code))].join(', ');
+      this.#log.warn(
+        { batchId: batch.batchKey, rejected: response.rejected.length, codes },
+        'cloud rejected rows: dead-lettered',
+      );
+      this.#d.alertEngine?.raiseEvent({
+        rule: 'sync_dead_letter',
+        device: null,
+        subject: 'dead_letter',
+        severity: 'warning',
+        value: response.rejected.length,
+        message: `cloud rejected ${response.rejected.length} reading(s) of batch ${batch.batchKey} (${codes}); kept in the dead-letter table`,
+      });
+    }
+    if (response.config) await this.#applyConfig(response.config, at);
+  }
+
+  #deadLetter(batch: SyncBatchRow, outcome: Extract<SendOutcome, { kind: 'refused' }>, at: number): void {
+    const { store, alerts, losses, deadLetters, db } = this.#d.buffer;
+    db.transaction(() => {
+      deadLetters.add({
+        kind: 'batch',
+        batchKey: batch.batchKey,
+        readingKey: null,
+        device: null,
+        httpStatus: outcome.status,
+        code: outcome.code,
+        message: outcome.message,
+        readingCount: batch.readingCount,
+        payload: batch.body,
+        at,
+      });
+      if (batch.firstId !== null && batch.lastId !== null) {
+        const rows = store.batchRows(batch.id, batch.firstId, batch.lastId);
+        for (const [device, d] of perDevice(rows)) {
+          losses.record({ device, reason: 'sync_refused', count: d.count, fromTs: d.fromTs, toTs: d.toTs });
+        }
+        store.deleteBatchRows(batch.id, batch.firstId, batch.lastId);
+      }
+      // The batch's alert changes and ledger entries are in the dead-lettered body; re-sending them could
+      // poison every following batch if one of them is what the cloud refused.
+      alerts.markSynced(batch.alertVersions);
+      losses.markSynced(batch.lossIds, at);
+      this.#batches.delete(batch.id);
+    })();
+    this.#stats.batchesDeadLettered++;
+    this.#stats.consecutiveFailures = 0;
+    this.#stats.lastError = `${outcome.status} ${outcome.code}: ${outcome.message}`;
+    this.#log.error(
+      { batchId: batch.batchKey, status: outcome.status, code: outcome.code, readings: batch.readingCount },
+      `cloud refused a batch: dead-lettered (${outcome.message})`,
+    );
+    this.#d.alertEngine?.raiseEvent({
+      rule: 'sync_dead_letter',
+      device: null,
+      subject: 'dead_letter',
+      severity: 'critical',
+      value: batch.readingCount,
+      message: `cloud refused batch ${batch.batchKey} (${outcome.status} ${outcome.code}: ${outcome.message}); ${batch.readingCount} reading(s) kept in the dead-letter table`,
+    });
+  }
+
+  #failed(batch: SyncBatchRow, outcome: Extract<SendOutcome, { kind: 'retry' | 'auth' }>, at: number): void {
+    const { config } = this.#d;
+    this.#stats.consecutiveFailures++;
+    this.#stats.batchesFailed++;
+    this.#stats.lastError = outcome.error;
+    const attempt = Math.max(this.#stats.consecutiveFailures, batch.attempts + 1);
+    let delay = backoffDelayMs(
+      attempt,
+      { initialMs: config.initialBackoffMs, maxMs: config.maxBackoffMs },
+      this.#d.random,
+    );
+    if (outcome.kind === 'retry' && outcome.retryAfterMs !== undefined) {
+      delay = Math.max(delay, Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS));
+    }
+    this.#backoffUntil = at + delay;
+    this.#batches.recordFailure(batch.id, this.#backoffUntil, outcome.error);
+    this.#state = 'backoff';
+    const fields = { batchId: batch.batchKey, attempt, retryInMs: delay, status: outcome.status };
+    if (outcome.kind === 'auth')
+      this.#log.error(fields, `cloud refused the gateway's credentials: ${outcome.error}`);
+    else this.#log.warn(fields, `sync failed, will retry: ${outcome.error}`);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => void this.syncNow(), delay);
+    this.#retryTimer.unref();
+  }
+
+  async #applyConfig(push: CloudConfigPush, at: number): Promise<void> {
+    if (push.version <= this.#configVersion() || !this.#d.onConfig) return;
+    try {
+      await this.#d.onConfig(push);
+      this.#d.buffer.kv.set(KV_CONFIG_VERSION, push.version, at);
+      this.#log.info({ version: push.version }, 'applied config pushed by the cloud');
+    } catch (err) {
+      this.#log.error({ err, version: push.version }, 'could not apply the config pushed by the cloud');
+    }
+  }
+
+  #configVersion(): number {
+    return this.#d.buffer.kv.get<number>(KV_CONFIG_VERSION) ?? 0;
+  }
+
+  #status(): GatewayStatusReport | undefined {
+    const { store } = this.#d.buffer;
+    const backlog = store.backlog();
+    const extras: StatusExtras = this.#d.statusProvider?.() ?? {
+      rejectedByCode: {},
+      devices: store
+        .lastReadingPerDevice()
+        .map((d) => ({ device: d.device, lastSeenAt: d.ts, rejectedByCode: {} })),
+    };
+    const parsed = GatewayStatusReport.safeParse({
+      backlogReadings: backlog.count,
+      oldestUnsyncedTs: backlog.oldestTs,
+      rejectedByCode: extras.rejectedByCode,
+      devices: extras.devices.slice(0, 10_000),
+      configVersion: this.#configVersion(),
+      softwareVersion: (this.#d.softwareVersion ?? '0.0.0').slice(0, 64),
+      sentAt: this.#d.clock(),
+    });
+    if (parsed.success) return parsed.data;
+    this.#log.warn(
+      { issues: parsed.error.issues.slice(0, 5) },
+      'status report invalid: batch sent without it',
+    );
+    return undefined;
+  }
+
+  /** Remembers the newest reading id over time: rows above the id of `liveWindowS` ago are live. */
+  #sample(now: number): void {
+    const last = this.#samples.at(-1);
+    if (!last || now - last.at >= 1000) this.#samples.push({ at: now, maxId: this.#d.buffer.store.maxId() });
+    const horizon = now - this.#d.config.liveWindowS * 1000;
+    while (this.#samples.length > 1 && this.#samples[1]!.at <= horizon) this.#samples.shift();
+  }
+
+  /** After `#sample` pruned, the first sample is the newest one at least `liveWindowS` old (or the first). */
+  #liveFloor(): number {
+    return this.#samples[0]?.maxId ?? 0;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#sleepTimer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+}
+
+function perDevice(rows: readonly StoredRow[]): Map<string, { count: number; fromTs: number; toTs: number }> {
+  const m = new Map<string, { count: number; fromTs: number; toTs: number }>();
+  for (const r of rows) {
+    const d = m.get(r.device);
+    if (d) {
+      d.count++;
+      d.fromTs = Math.min(d.fromTs, r.ts);
+      d.toTs = Math.max(d.toTs, r.ts);
+    } else m.set(r.device, { count: 1, fromTs: r.ts, toTs: r.ts });
+  }
+  return m;
+}
