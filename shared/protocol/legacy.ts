@@ -51,7 +51,7 @@ function legacyObservation(luz: number, dist: number): Observation {
  */
 export function decodeLegacyLine(input: Uint8Array | string): DecodeResult {
   const text = bytesToText(input);
-  const at = text.lastIndexOf('Luz');
+  const at = text.toLowerCase().lastIndexOf('luz');
   if (at < 0) {
     if (NOT_TEXT_RE.test(text) || /[^\x00-\x7f]/.test(text))
       return reject('not_ascii', 'binary noise', input);
