@@ -1,8 +1,15 @@
 import type { Logger } from '../shared/log.ts';
+import type { CloudConfigPush } from '../shared/schemas/sync.ts';
+import { AlertEngine } from './alerts/alert-engine.ts';
+import type { AlertSink } from './alerts/sinks/alert-sink.ts';
+import { LogSink } from './alerts/sinks/log-sink.ts';
+import { MqttAlertSink } from './alerts/sinks/mqtt-sink.ts';
+import { WebhookSink } from './alerts/sinks/webhook-sink.ts';
 import { createBuffer, type GatewayBuffer } from './buffer/create-buffer.ts';
 import { GatewayBus } from './bus.ts';
+import { applyCloudOverrides, CLOUD_CONFIG_KV } from './cloud-config.ts';
 import type { GatewayConfig } from './config/config-schema.ts';
-import { buildGatewayStatus, SyncTracker } from './gateway-status.ts';
+import { buildGatewayStatus } from './gateway-status.ts';
 import { GatewayHttpServer } from './http/http-server.ts';
 import type { GatewayStatusResponse } from './http/status-schema.ts';
 import { DeviceTracker } from './ingest/device-tracker.ts';
@@ -14,6 +21,7 @@ import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { ExternalBrokerClient } from './mqtt/external-broker-client.ts';
 import { MqttMessageHandler } from './mqtt/mqtt-message-handler.ts';
 import { type OpenPort, SerialSource } from './serial/serial-source.ts';
+import { SyncService } from './sync/sync-service.ts';
 
 /**
  * The gateway factory: builds every part from one deps object and runs them in order. main.ts is the only
@@ -49,6 +57,8 @@ export interface Gateway {
   readonly http: GatewayHttpServer | undefined;
   readonly serial: readonly SerialSource[];
   readonly externalBroker: ExternalBrokerClient | undefined;
+  readonly alerts: AlertEngine | undefined;
+  readonly sync: SyncService | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): GatewayStatusResponse;
@@ -57,17 +67,20 @@ export interface Gateway {
 }
 
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, clock } = deps;
+  const { clock } = deps;
+  /** The file's config, then with the cloud's last pushed overrides once the buffer is open. */
+  let config = deps.config;
   const log = deps.log.child({ gateway: config.gatewayId });
   const bus = new GatewayBus({ log });
   const stats = new IngestStats();
   const tracker = new DeviceTracker();
   const startedAt = clock();
-  const syncTracker = new SyncTracker(bus);
   const statusTopic = `${config.alerts.mqtt.topicPrefix}/${config.gatewayId}/status`;
 
   let buffer: GatewayBuffer | undefined;
   let metrics: GatewayMetrics | undefined;
+  let alerts: AlertEngine | undefined;
+  let sync: SyncService | undefined;
   let broker: EmbeddedBroker | undefined;
   let http: GatewayHttpServer | undefined;
   let external: ExternalBrokerClient | undefined;
@@ -103,7 +116,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       stats,
       tracker,
       buffer,
-      sync: syncTracker,
+      sync,
+      alerts,
       serial,
       broker,
       external,
@@ -113,8 +127,67 @@ export function createGateway(deps: GatewayDeps): Gateway {
     buffer = createBuffer({ config: config.buffer, log, clock, bus });
     const b = buffer;
     if (b.recovered) log.error(b.recovered, 'the buffer database was unusable and has been replaced');
+    const pushed = b.kv.get<Record<string, unknown>>(CLOUD_CONFIG_KV);
+    if (pushed) {
+      try {
+        config = applyCloudOverrides(config, pushed).config;
+      } catch (err) {
+        log.error({ err }, 'ignoring the stored cloud config');
+      }
+    }
     tracker.restore(b.store.lastReadingPerDevice().map((d) => ({ ...d, uptimeS: d.uptimeS ?? undefined })));
     b.start();
+
+    const sinks: AlertSink[] = [new LogSink({ log })];
+    if (config.alerts.mqtt.enabled)
+      sinks.push(
+        new MqttAlertSink({
+          publish,
+          gatewayId: config.gatewayId,
+          topicPrefix: config.alerts.mqtt.topicPrefix,
+          log,
+        }),
+      );
+    const webhook = config.alerts.webhook;
+    if (webhook.url !== null)
+      sinks.push(
+        new WebhookSink({ config: { ...webhook, url: webhook.url }, gatewayId: config.gatewayId, log }),
+      );
+    alerts = new AlertEngine({
+      gatewayId: config.gatewayId,
+      config: config.alerts,
+      bus,
+      repo: b.alerts,
+      kv: b.kv,
+      log,
+      clock,
+      sinks,
+      storage: () => b.policy.state(),
+      knownDevices: () => b.store.lastReadingPerDevice().map((d) => d.device),
+    });
+    alerts.start();
+    const engine = alerts;
+
+    sync = new SyncService({
+      gatewayId: config.gatewayId,
+      config: config.sync,
+      buffer: b,
+      bus,
+      log,
+      clock,
+      alertEngine: engine,
+      softwareVersion: deps.softwareVersion,
+      statusProvider: () => ({
+        rejectedByCode: stats.rejectedByCode(),
+        devices: stats.devices().map((d) => ({
+          device: d.device,
+          lastSeenAt: d.lastSeenAt,
+          rejectedByCode: d.rejectedByCode,
+        })),
+      }),
+      onConfig: (push) => applyPush(push, b, engine),
+    });
+    sync.start();
 
     metrics = createGatewayMetrics({
       stats,
@@ -128,8 +201,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     if (config.broker.enabled) {
       const handler = new MqttMessageHandler({ log, pipeline, stats, sourceId: 'mqtt' });
-      const credentials = new BrokerCredentials(config.broker.devices, config.broker.allowAnonymous);
-      const br = new EmbeddedBroker({ log, config: config.broker, credentials, handler, stats, clock });
+      const credentials = new BrokerCredentials(
+        config.broker.devices,
+        config.broker.allowAnonymous,
+        config.broker.observers,
+      );
+      const topicPrefix = config.alerts.mqtt.topicPrefix;
+      const br = new EmbeddedBroker({
+        log,
+        config: config.broker,
+        credentials,
+        handler,
+        stats,
+        clock,
+        topicPrefix,
+      });
       broker = br;
       await br.start();
       await br.publish(statusTopic, 'Online', { retain: true });
@@ -193,6 +279,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return { ok, checks };
   }
 
+  function applyPush(push: CloudConfigPush, b: GatewayBuffer, engine: AlertEngine): void {
+    const { config: next, ignored } = applyCloudOverrides(config, push.config);
+    if (ignored.length > 0)
+      log.warn({ ignored, version: push.version }, 'cloud config keys the gateway does not take');
+    engine.updateConfig(next.alerts);
+    b.kv.set(CLOUD_CONFIG_KV, push.config, clock());
+    config = next;
+    log.info(
+      { version: push.version },
+      'applied the cloud config (sync settings take effect at the next start)',
+    );
+  }
+
   /** Input first, then the drain, then the rest; a part that fails to stop is logged and skipped. */
   async function stopAll(): Promise<void> {
     const step = async (part: string, run: () => unknown): Promise<void> => {
@@ -208,6 +307,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     await step('http', () => http?.stop());
     // In-flight readings commit now; their PUBACKs and HTTP answers go out while the sockets are open.
     await step('group commit', () => buffer?.committer.stop());
+    await step('sync', () => sync?.stop());
+    await step('alerts', () => alerts?.stop());
     metrics?.close();
     if (broker || external)
       await step('gateway offline', () => publish(statusTopic, 'Offline', { retain: true }));
@@ -236,6 +337,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     get externalBroker() {
       return external;
+    },
+    get alerts() {
+      return alerts;
+    },
+    get sync() {
+      return sync;
     },
     serial,
     status,

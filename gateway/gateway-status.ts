@@ -1,5 +1,5 @@
+import type { AlertEngine } from './alerts/alert-engine.ts';
 import type { GatewayBuffer } from './buffer/create-buffer.ts';
-import type { GatewayBus } from './bus.ts';
 import type { GatewayConfig } from './config/config-schema.ts';
 import type { GatewayStatusResponse } from './http/status-schema.ts';
 import type { DeviceTracker } from './ingest/device-tracker.ts';
@@ -7,28 +7,7 @@ import type { IngestStats } from './ingest/ingest-stats.ts';
 import type { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import type { ExternalBrokerClient } from './mqtt/external-broker-client.ts';
 import type { SerialSource } from './serial/serial-source.ts';
-
-/** Last sync outcomes, from the bus (`GET /status`, `cds gateway status`). */
-export class SyncTracker {
-  lastSuccessAt: number | null = null;
-  lastFailureAt: number | null = null;
-  lastError: string | null = null;
-  batchesOk = 0;
-  batchesFailed = 0;
-
-  constructor(bus: GatewayBus) {
-    bus.on('sync', (e) => {
-      if (e.ok) {
-        this.batchesOk++;
-        this.lastSuccessAt = e.at;
-      } else {
-        this.batchesFailed++;
-        this.lastFailureAt = e.at;
-        this.lastError = e.error ?? 'failed';
-      }
-    });
-  }
-}
+import type { SyncService } from './sync/sync-service.ts';
 
 export interface StatusSources {
   config: GatewayConfig;
@@ -38,7 +17,8 @@ export interface StatusSources {
   stats: IngestStats;
   tracker: DeviceTracker;
   buffer: GatewayBuffer | undefined;
-  sync: SyncTracker;
+  sync: SyncService | undefined;
+  alerts: AlertEngine | undefined;
   serial: readonly SerialSource[];
   broker: EmbeddedBroker | undefined;
   external: ExternalBrokerClient | undefined;
@@ -46,6 +26,7 @@ export interface StatusSources {
 
 export function buildGatewayStatus(s: StatusSources): GatewayStatusResponse {
   const backlog = s.buffer?.db.open ? s.buffer.store.backlog() : { count: 0, oldestTs: null };
+  const sync = s.buffer?.db.open ? s.sync?.stats() : undefined;
   const totals = s.stats.totals();
   const deviceStats = new Map(s.stats.devices().map((d) => [d.device, d]));
   const names = new Set([...deviceStats.keys(), ...s.tracker.devices().map((d) => d.device)]);
@@ -76,12 +57,14 @@ export function buildGatewayStatus(s: StatusSources): GatewayStatusResponse {
       dbFile: s.config.buffer.path,
     },
     sync: {
-      enabled: s.config.sync.enabled && s.config.sync.cloudUrl !== null,
-      lastSuccessAt: s.sync.lastSuccessAt,
-      lastFailureAt: s.sync.lastFailureAt,
-      lastError: s.sync.lastError,
-      batchesOk: s.sync.batchesOk,
-      batchesFailed: s.sync.batchesFailed,
+      state: sync?.state ?? 'stopped',
+      lastSuccessAt: sync?.lastSuccessAt ?? null,
+      lastAttemptAt: sync?.lastAttemptAt ?? null,
+      lastError: sync?.lastError ?? null,
+      batchesSent: sync?.batchesSent ?? 0,
+      batchesFailed: sync?.batchesFailed ?? 0,
+      batchesDeadLettered: sync?.batchesDeadLettered ?? 0,
+      readingsSynced: sync?.readingsSynced ?? 0,
     },
     ingest: { ...totals, rejectedByCode: s.stats.rejectedByCode() },
     sources: s.stats.sources(),
@@ -101,6 +84,6 @@ export function buildGatewayStatus(s: StatusSources): GatewayStatusResponse {
     }),
     broker: s.broker ? { port: s.broker.port, clients: s.broker.connectedClients } : null,
     externalBroker: s.external ? { url: s.config.externalBroker.url, connected: s.external.connected } : null,
-    alerts: { active: s.buffer?.db.open ? s.buffer.alerts.active().map((a) => a.event) : [] },
+    alerts: { active: s.alerts?.active() ?? [] },
   };
 }

@@ -137,6 +137,30 @@ export const BrokerDevice = z
   });
 export type BrokerDevice = z.infer<typeof BrokerDevice>;
 
+export const BrokerObserver = z
+  .object({
+    username: z.string().min(1).max(128).describe('MQTT username of the read-only client'),
+    password: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('Plain password (or give `passwordHash`); none by default'),
+    passwordHash: z
+      .string()
+      .regex(
+        /^scrypt\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/,
+        'expected scrypt$<salt>$<hash> (see cds gateway hash-password)',
+      )
+      .optional()
+      .describe('scrypt hash of the password; none by default'),
+  })
+  .strict()
+  .refine((d) => (d.password === undefined) !== (d.passwordHash === undefined), {
+    message: 'give exactly one of password or passwordHash',
+    path: ['password'],
+  });
+
 export const TlsConfig = z
   .object({
     certFile: z.string().min(1).describe('PEM certificate chain file'),
@@ -152,6 +176,13 @@ export const BrokerConfig = z
     port: z.number().int().min(0).max(65_535).default(1883).describe('TCP port of the broker'),
     tls: TlsConfig.optional(),
     devices: z.array(BrokerDevice).max(10_000).default([]).describe('Per-device logins; none by default'),
+    observers: z
+      .array(BrokerObserver)
+      .max(100)
+      .default([])
+      .describe(
+        'Read-only logins (dashboards, Node-RED): may subscribe to `<alerts.mqtt.topicPrefix>/…`, `tele/…`, `stat/…`, publish nothing; none by default',
+      ),
     allowAnonymous: z
       .boolean()
       .default(false)
@@ -255,7 +286,14 @@ export const GatewayConfig = z
   .strict()
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();
+    const observerNames = new Set(c.broker.observers.map((o) => o.username));
     c.broker.devices.forEach((d, i) => {
+      if (observerNames.has(d.username))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['broker', 'devices', i, 'username'],
+          message: `username "${d.username}" is also an observer`,
+        });
       if (seen.has(d.username))
         ctx.addIssue({
           code: 'custom',

@@ -20,12 +20,14 @@ export const GatewayStatusResponse = z.object({
     dbFile: z.string(),
   }),
   sync: z.object({
-    enabled: z.boolean(),
+    state: z.string().describe('disabled | idle | sending | backoff | stopped'),
     lastSuccessAt: z.number().int().nullable(),
-    lastFailureAt: z.number().int().nullable(),
+    lastAttemptAt: z.number().int().nullable(),
     lastError: z.string().nullable(),
-    batchesOk: z.number().int().min(0),
+    batchesSent: z.number().int().min(0),
     batchesFailed: z.number().int().min(0),
+    batchesDeadLettered: z.number().int().min(0),
+    readingsSynced: z.number().int().min(0),
   }),
   ingest: z.object({
     received: z.number().int().min(0),

@@ -7,6 +7,8 @@ import type { BrokerDevice } from '../config/config-schema.ts';
  *   subscribe only under `cmnd/<device>/…` (its commands). A board that publishes for another device is
  *   a misconfiguration or an attack; either way its data must not be filed under someone else's id.
  * - Anonymous boards (only when `allowAnonymous`) are trusted with any single device id, the same shape.
+ * - Observer logins (a dashboard, Node-RED, Home Assistant on the LAN) publish nothing and may subscribe to
+ *   the gateway's own tree (`cds/…`: alerts and status) and to the boards' `tele/…` and `stat/…`.
  * Passwords are compared in constant time (timingSafeEqual over equal-length digests) or checked against
  * an scrypt hash, so a wrong guess takes as long as a near miss.
  */
@@ -15,6 +17,14 @@ import type { BrokerDevice } from '../config/config-schema.ts';
 export interface BrokerIdentity {
   username: string | null;
   device: string | null;
+  role: 'device' | 'anonymous' | 'observer';
+}
+
+/** A read-only login (see above). */
+export interface BrokerObserver {
+  username: string;
+  password?: string;
+  passwordHash?: string;
 }
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keylen: 32 } as const;
@@ -54,18 +64,25 @@ export type AuthResult =
   | { ok: false; returnCode: 4 | 5; reason: string };
 
 export class BrokerCredentials {
-  readonly #byUsername: Map<string, BrokerDevice>;
+  readonly #byUsername: Map<string, BrokerDevice | (BrokerObserver & { device?: undefined })>;
   readonly #allowAnonymous: boolean;
 
-  constructor(devices: readonly BrokerDevice[], allowAnonymous: boolean) {
-    this.#byUsername = new Map(devices.map((d) => [d.username, d]));
+  constructor(
+    devices: readonly BrokerDevice[],
+    allowAnonymous: boolean,
+    observers: readonly BrokerObserver[] = [],
+  ) {
+    this.#byUsername = new Map([
+      ...observers.map((o) => [o.username, o] as const),
+      ...devices.map((d) => [d.username, d] as const),
+    ]);
     this.#allowAnonymous = allowAnonymous;
   }
 
   async authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
     if (username === undefined || username === '') {
       return this.#allowAnonymous
-        ? { ok: true, identity: { username: null, device: null } }
+        ? { ok: true, identity: { username: null, device: null, role: 'anonymous' } }
         : { ok: false, returnCode: 5, reason: 'anonymous login not allowed' };
     }
     const entry = this.#byUsername.get(username);
@@ -80,7 +97,13 @@ export class BrokerCredentials {
         ? await verifyPassword(given, entry.passwordHash)
         : sameSecret(given, Buffer.from(entry.password ?? '', 'utf8'));
     return good
-      ? { ok: true, identity: { username, device: entry.device } }
+      ? {
+          ok: true,
+          identity:
+            entry.device === undefined
+              ? { username, device: null, role: 'observer' }
+              : { username, device: entry.device, role: 'device' },
+        }
       : { ok: false, returnCode: 4, reason: 'wrong password' };
   }
 }
@@ -89,6 +112,7 @@ const DEVICE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** `tele/<own>/…` or `stat/<own>/…` with at least one level after the device. */
 export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
+  if (identity.role === 'observer') return false;
   const parts = topic.split('/');
   if (parts.length < 3 || (parts[0] !== 'tele' && parts[0] !== 'stat')) return false;
   const device = parts[1]!;
@@ -98,8 +122,9 @@ export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
 }
 
 /** `cmnd/<own>/<Cmd>` or `cmnd/<own>/#` (or `+`); never a wildcard in place of the device. */
-export function maySubscribe(identity: BrokerIdentity, filter: string): boolean {
+export function maySubscribe(identity: BrokerIdentity, filter: string, gatewayPrefix = 'cds'): boolean {
   const parts = filter.split('/');
+  if (identity.role === 'observer') return [gatewayPrefix, 'tele', 'stat'].includes(parts[0]!);
   if (parts.length < 3 || parts[0] !== 'cmnd') return false;
   const device = parts[1]!;
   if (!DEVICE_SEGMENT.test(device)) return false;

@@ -30,6 +30,8 @@ export interface EmbeddedBrokerDeps {
   handler: Pick<MqttMessageHandler, 'handle'>;
   stats: IngestStats;
   clock: () => number;
+  /** First level of the gateway's own topics (alerts, status), readable by observers. */
+  topicPrefix: string;
 }
 
 export class EmbeddedBroker {
@@ -63,7 +65,7 @@ export class EmbeddedBroker {
       authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => {
         const id = this.#identities.get(client);
-        if (id && maySubscribe(id, sub.topic)) {
+        if (id && maySubscribe(id, sub.topic, this.#deps.topicPrefix)) {
           done(null, sub);
           return;
         }

@@ -42,8 +42,11 @@ beforeAll(async () => {
         { username: 'board-2', password: 's3cret-2', device: 'aicss-emb2' },
         { username: 'board-cli', password: 'cli-pass', device: 'aicss-cli' },
         { username: 'board-many', password: 'many-pass', device: 'aicss-many' },
+        { username: 'board-low', password: 'low-pass', device: 'aicss-low' },
       ],
+      observers: [{ username: 'dashboard', password: 'look-only' }],
     },
+    alerts: { voltage: { minDurationS: 0 } },
   });
 });
 
@@ -194,5 +197,33 @@ describe('embedded broker', () => {
       [BOOT_S, 40],
       [rebootS, 0],
     ]);
+  });
+
+  it('publishes alerts retained through the broker, readable by an observer login that cannot publish', async () => {
+    const board = await connect('board-low', 'low-pass');
+    await board.publishAsync('tele/aicss-low/SENSOR', sensor(1, { V: 88 }), { qos: 1 });
+    const viewer = await connect('dashboard', 'look-only');
+    const got = new Promise<[string, string]>((resolve) =>
+      viewer.on('message', (t, p) => {
+        if (t.endsWith('/aicss-low/voltage_critical')) resolve([t, p.toString()]);
+      }),
+    );
+    const granted = await viewer.subscribeAsync('cds/gw-emb/alerts/#', { qos: 1 });
+    expect(granted[0]?.qos).toBe(1);
+    const [topic, payload] = await got;
+    expect(topic).toBe('cds/gw-emb/alerts/aicss-low/voltage_critical');
+    expect(JSON.parse(payload)).toMatchObject({
+      state: 'raised',
+      rule: 'voltage_critical',
+      device: 'aicss-low',
+    });
+    expect(gw.gateway.status().alerts.active.map((a) => [a.device, a.rule])).toContainEqual([
+      'aicss-low',
+      'voltage_critical',
+    ]);
+
+    const closed = new Promise<string>((resolve) => viewer.once('close', () => resolve('closed')));
+    const acked = viewer.publishAsync('tele/aicss-low/SENSOR', sensor(2), { qos: 1 }).then(() => 'acked');
+    expect(await Promise.race([acked, closed])).toBe('closed');
   });
 });
