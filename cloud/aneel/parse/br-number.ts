@@ -7,7 +7,7 @@
  * number at all (the caller rejects the row with a reason). The result is a canonical decimal string, not a
  * float, so NUMERIC columns receive exactly what was published.
  */
-const CANONICAL = /^-?\d+(\.\d+)?$/;
+const UNSIGNED = /^\d+(\.\d+)?$/;
 
 export function parseBrDecimal(raw: string): string | null | undefined {
   let s = raw.trim();
@@ -29,7 +29,7 @@ export function parseBrDecimal(raw: string): string | null | undefined {
     // `1.500` with no comma is ambiguous; ANEEL never writes decimals with a point, so read it as thousands
     s = s.replaceAll('.', '');
   }
-  if (!CANONICAL.test(s)) return undefined;
+  if (!UNSIGNED.test(s)) return undefined;
   return canonicalDecimal(sign + s);
 }
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../../../shared/errors.ts';
+import { decodeCp1252 } from './cp1252.ts';
 
 export type AneelEncoding = 'utf-8' | 'windows-1252';
 
@@ -28,7 +29,6 @@ export class AneelDecoder extends Transform {
   private pendingBytes = 0;
   private carry: Buffer = Buffer.alloc(0);
   private bytesIn = 0;
-  private readonly cp1252 = new TextDecoder('windows-1252');
 
   constructor(opts: DecodeOptions = {}) {
     super();
@@ -77,7 +77,7 @@ export class AneelDecoder extends Transform {
     if (this.encoding === 'windows-1252') {
       this.bytesIn += chunk.length;
       // cp1252 is one byte per character, so a chunk boundary never splits one
-      this.push(Buffer.from(this.cp1252.decode(chunk), 'utf8'));
+      this.push(Buffer.from(decodeCp1252(chunk), 'utf8'));
       return;
     }
     const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
