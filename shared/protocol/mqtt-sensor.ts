@@ -94,6 +94,9 @@ function readEnergy(e: Record<string, Json>, o: Observation, r: Reader): void {
     }
     o.channels.push(ch);
   }
+  // AICSS always sends two-entry arrays; trailing channels with nothing measured carry no reading.
+  while (o.channels.length > 0 && Object.keys(o.channels[o.channels.length - 1]!).length === 0)
+    o.channels.pop();
 }
 
 function readStatus(doc: Record<string, Json>, o: Observation, r: Reader): string | undefined {
