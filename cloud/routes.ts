@@ -3,10 +3,12 @@ import { registerDeviceRoutes } from './aicss/device-routes.ts';
 import { registerGatewayRoutes } from './aicss/gateway-routes.ts';
 import { registerSiteRoutes } from './aicss/site-routes.ts';
 import { registerStatusRoutes } from './aicss/status-routes.ts';
+import { registerAnalyticsRoutes } from './analytics/analytics-routes.ts';
 import type { RouteRegistrar } from './app.ts';
 import { registerAuditRoutes } from './audit/audit-routes.ts';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { registerUserRoutes } from './auth/user-routes.ts';
+import { registerScrExportRoutes } from './export/scr-routes.ts';
 import { registerIngestRoutes } from './ingest/ingest-routes.ts';
 import { registerObservabilityRoutes } from './observability/observability-routes.ts';
 
@@ -25,4 +27,6 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerConfigRoutes,
   registerAuditRoutes,
   registerIngestRoutes,
+  registerAnalyticsRoutes,
+  registerScrExportRoutes,
 ];

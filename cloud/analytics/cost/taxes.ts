@@ -50,3 +50,12 @@ export function grossUp(netCents: Cents, taxes: SiteTaxes): TaxBreakdown {
     cofinsCents,
   };
 }
+
+/** The gross (taxed) value of an exact amount, same formula as `grossUp`, without rounding to cents. */
+export function grossUpAmount(amount: bigint, taxes: SiteTaxes): bigint {
+  const icms = BigInt(taxFromFraction(taxes.icms));
+  const pis = BigInt(taxFromFraction(taxes.pis));
+  const cofins = BigInt(taxFromFraction(taxes.cofins));
+  const s = BigInt(TAX_SCALE);
+  return roundDiv(amount * s * s, (s - pis - cofins) * (s - icms));
+}
