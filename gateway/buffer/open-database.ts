@@ -48,31 +48,42 @@ export function openGatewayDatabase(opts: OpenGatewayDatabaseOptions): OpenedGat
   const log = opts.log.child({ component: 'buffer-db' });
   mkdirSync(dirname(opts.path), { recursive: true });
   const existed = existsSync(opts.path);
+  let moved: { movedTo: string; reason: string } | undefined;
   try {
-    return { db: openAndCheck(opts) };
+    // The files are renamed while SQLite still holds them open: closing a connection deletes `-wal`
+    // by name, and that file may hold the last acknowledged readings.
+    return {
+      db: openAndCheck(opts, (err) => {
+        const reason = corruptionReason(err);
+        if (existed && reason !== undefined) moved = { movedTo: moveAside(opts.path, opts.clock()), reason };
+      }),
+    };
   } catch (err) {
-    const reason = corruptionReason(err);
-    if (!existed || reason === undefined) throw err;
-    const movedTo = moveAside(opts.path, opts.clock());
-    log.error({ err, movedTo, reason }, 'database unusable: moved aside, starting a fresh one');
-    const db = openAndCheck(opts);
-    const now = opts.clock();
-    new AlertsRepository({ db }).insertRaised({
-      id: `${alertKey('storage', null, 'db_recovered')}:${now.toString(36)}`,
-      key: alertKey('storage', null, 'db_recovered'),
-      device: null,
-      rule: 'storage',
-      severity: 'critical',
-      raisedAt: now,
-      value: null,
-      threshold: null,
-      message: `SQLite buffer was unusable (${reason}); moved to ${movedTo} and a fresh one was created. Unsynced readings in the old file were not sent.`,
-    });
-    return { db, recovered: { movedTo, reason } };
+    if (moved === undefined) throw err;
+    log.error({ err, ...moved }, 'database unusable: moved aside, starting a fresh one');
   }
+  const { movedTo, reason } = moved;
+  const db = openAndCheck(opts);
+  const now = opts.clock();
+  const key = alertKey('storage', null, 'db_recovered');
+  new AlertsRepository({ db }).insertRaised({
+    id: `${key}:${now.toString(36)}`,
+    key,
+    device: null,
+    rule: 'storage',
+    severity: 'critical',
+    raisedAt: now,
+    value: null,
+    threshold: null,
+    message: `SQLite buffer was unusable (${reason}); moved to ${movedTo} and a fresh one was created. Unsynced readings in the old file were not sent.`,
+  });
+  return { db, recovered: moved };
 }
 
-function openAndCheck(opts: OpenGatewayDatabaseOptions): GatewayDatabase {
+function openAndCheck(
+  opts: OpenGatewayDatabaseOptions,
+  beforeClose?: (err: unknown) => void,
+): GatewayDatabase {
   const db = new Database(opts.path);
   try {
     // Rejects a file that is not a database at all before WAL mode would be written into it.
@@ -89,6 +100,7 @@ function openAndCheck(opts: OpenGatewayDatabaseOptions): GatewayDatabase {
     applySchema(db, opts.schemaDir ?? DEFAULT_SCHEMA_DIR);
     return db;
   } catch (err) {
+    beforeClose?.(err);
     db.close();
     throw err;
   }

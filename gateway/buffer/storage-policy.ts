@@ -7,14 +7,19 @@ import type { ReadingStore } from './readings-repository.ts';
 const DEFAULT_BYTES_PER_READING = 256;
 /** When over the cap, free at least this share of it at once, so the policy does not run every commit. */
 const FREE_FRACTION = 0.01;
+/**
+ * The buffer counts as full until this long after the policy last had to drop or refuse: under a steady
+ * load at the cap the policy frees 1 % and fills it again, and the `storage` alert must not flap with it.
+ */
+const FULL_HOLD_MS = 5 * 60_000;
 
 export interface StorageState {
   usedBytes: number;
   capBytes: number;
   policy: BufferConfig['fullPolicy'];
-  /** True while the last commits found the buffer full (after dropping synced readings). */
+  /** The policy dropped unsynced readings or refused some within the last 5 minutes. */
   full: boolean;
-  /** When `full` last became true, epoch ms. */
+  /** When the current full episode began, epoch ms. */
   fullSince: number | null;
   droppedUnsynced: number;
   refused: number;
@@ -38,7 +43,7 @@ export class StoragePolicy {
   readonly #log: Logger;
   readonly #clock: () => number;
   #bytesPerReading = DEFAULT_BYTES_PER_READING;
-  #full = false;
+  #lastPressureAt: number | null = null;
   #fullSince: number | null = null;
   #counts = { droppedUnsynced: 0, refused: 0, droppedSynced: 0 };
 
@@ -70,19 +75,13 @@ export class StoragePolicy {
     const cap = this.#config.maxBytes;
     let used = this.#store.usedBytes();
     const need = incoming * this.#bytesPerReading;
-    if (used + need <= cap) {
-      this.#setFull(false);
-      return true;
-    }
+    if (used + need <= cap) return true;
     const rows = Math.ceil(Math.max(need, cap * FREE_FRACTION) / this.#bytesPerReading);
     const synced = this.#store.deleteOldestSynced(rows);
     this.#counts.droppedSynced += synced;
     used = this.#store.usedBytes();
-    if (synced >= rows || used + need <= cap) {
-      this.#setFull(false);
-      return true;
-    }
-    this.#setFull(true);
+    if (synced >= rows || used + need <= cap) return true;
+    this.#pressure();
     if (this.#config.fullPolicy === 'refuse') return false;
     const dropped = this.#store.dropOldestUnsynced(rows - synced);
     this.#counts.droppedUnsynced += dropped.count;
@@ -109,23 +108,28 @@ export class StoragePolicy {
   }
 
   state(): StorageState {
+    const full = this.#lastPressureAt !== null && this.#clock() - this.#lastPressureAt < FULL_HOLD_MS;
+    if (!full && this.#fullSince !== null) {
+      this.#fullSince = null;
+      this.#log.info('buffer below its cap again');
+    }
     return {
       usedBytes: this.#store.usedBytes(),
       capBytes: this.#config.maxBytes,
       policy: this.#config.fullPolicy,
-      full: this.#full,
+      full,
       fullSince: this.#fullSince,
       ...this.#counts,
       bytesPerReading: this.#bytesPerReading,
     };
   }
 
-  #setFull(full: boolean): void {
-    if (full === this.#full) return;
-    this.#full = full;
-    this.#fullSince = full ? this.#clock() : null;
-    if (full)
+  #pressure(): void {
+    const now = this.#clock();
+    if (this.#lastPressureAt === null || now - this.#lastPressureAt >= FULL_HOLD_MS) {
+      this.#fullSince = now;
       this.#log.warn({ capBytes: this.#config.maxBytes, policy: this.#config.fullPolicy }, 'buffer full');
-    else this.#log.info('buffer below its cap again');
+    }
+    this.#lastPressureAt = now;
   }
 }
