@@ -4,6 +4,7 @@ import { registerGatewayRoutes } from './aicss/gateway-routes.ts';
 import { registerSiteRoutes } from './aicss/site-routes.ts';
 import { registerStatusRoutes } from './aicss/status-routes.ts';
 import { registerAnalyticsRoutes } from './analytics/analytics-routes.ts';
+import { registerAneelRoutes } from './aneel/aneel-routes.ts';
 import type { RouteRegistrar } from './app.ts';
 import { registerAuditRoutes } from './audit/audit-routes.ts';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
@@ -29,4 +30,5 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerIngestRoutes,
   registerAnalyticsRoutes,
   registerScrExportRoutes,
+  registerAneelRoutes,
 ];
