@@ -80,6 +80,8 @@ export function buildGatewayStatus(s: StatusSources): GatewayStatusResponse {
         lastError: st.lastError,
         lines: st.lines,
         bannerDevice: st.bannerDevice,
+        readings: st.readings,
+        lastReadingAt: st.lastReadingAt,
       };
     }),
     broker: s.broker ? { port: s.broker.port, clients: s.broker.connectedClients } : null,

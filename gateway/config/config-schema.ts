@@ -271,8 +271,9 @@ export const GatewayConfig = z
       .string()
       .min(1)
       .default('data/gateway')
-      .describe('Folder for the SQLite buffer and moved-aside corrupt files (relative to the working dir)'),
-    dbFile: z.string().min(1).optional().describe('SQLite file; default `<dataDir>/gateway.db`'),
+      .describe(
+        'Folder of the gateway state; `buffer.path` defaults to `<dataDir>/gateway.sqlite` (relative to the working dir)',
+      ),
     site: SiteConfig.prefault({}),
     serial: SerialConfig.prefault({}),
     broker: BrokerConfig.prefault({}),

@@ -70,6 +70,8 @@ export const GatewayStatusResponse = z.object({
       lastError: z.string().nullable(),
       lines: z.number().int(),
       bannerDevice: z.string().nullable(),
+      readings: z.number().int().min(0),
+      lastReadingAt: z.number().int().nullable(),
     }),
   ),
   broker: z.object({ port: z.number().int(), clients: z.number().int() }).nullable(),

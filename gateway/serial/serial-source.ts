@@ -47,6 +47,9 @@ export interface SerialSourceStatus {
   overflows: number;
   /** Device id from the latest boot banner on this port. */
   bannerDevice: string | null;
+  /** Readings from this port that were stored (or were already stored). */
+  readings: number;
+  lastReadingAt: number | null;
 }
 
 export class SerialSource {
@@ -77,6 +80,8 @@ export class SerialSource {
       lines: 0,
       overflows: 0,
       bannerDevice: null,
+      readings: 0,
+      lastReadingAt: null,
     };
   }
 
@@ -152,6 +157,12 @@ export class SerialSource {
     const device = cfg.device ?? this.#status.bannerDevice ?? undefined;
     const p = this.#deps.pipeline
       .ingest({ source: 'serial', sourceId: this.#sourceId, ...(device !== undefined && { device }), result })
+      .then((out) => {
+        if (out.status === 'stored' || out.status === 'duplicate') {
+          this.#status.readings++;
+          this.#status.lastReadingAt = out.reading.receivedAt;
+        }
+      })
       .catch((err: unknown) => this.#log.error({ err }, 'storing a serial reading failed'));
     this.#inflight.add(p);
     void p.finally(() => this.#inflight.delete(p));
