@@ -1,11 +1,9 @@
-import { createServer } from 'node:https';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyJwt from '@fastify/jwt';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
-  type FastifyServerFactory,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -92,17 +90,17 @@ export async function buildCloudApp(deps: CloudDeps, opts: BuildCloudAppOptions 
   const { config } = deps;
   if (!config.jwtSecret) throw new Error('cloud config: jwtSecret is required to build the app');
   const https = opts.https;
-  // An https.Server is an http.Server to Fastify's request handling, so the app keeps one type either way.
-  const serverFactory: FastifyServerFactory<RawServerDefault> | undefined = https
-    ? (handler) => createServer({ key: https.key, cert: https.cert }, handler) as unknown as RawServerDefault
-    : undefined;
-  const app = Fastify({
+  // Route modules see one app type either way: an https.Server handles requests like an http.Server.
+  const options = {
     loggerInstance: deps.log.child({ component: 'http' }),
     trustProxy: parseTrustProxy(config.trustProxy),
-    ...(serverFactory ? { serverFactory } : {}),
     // Route modules that take large bodies (ingest) raise this per route.
     bodyLimit: 1024 * 1024,
-  }).withTypeProvider<ZodTypeProvider>() as unknown as CloudApp;
+  };
+  const app = (https
+    ? Fastify({ ...options, https: { key: https.key, cert: https.cert } })
+    : Fastify(options)
+  ).withTypeProvider<ZodTypeProvider>() as unknown as CloudApp;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

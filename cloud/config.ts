@@ -36,13 +36,13 @@ export const AuthConfig = z
 
 export const StatusConfig = z
   .object({
-    defaultSyncIntervalS: Seconds.default(60).describe(
-      'Sync interval assumed for a gateway whose pushed config does not set one',
+    defaultSyncIntervalS: Seconds.default(10).describe(
+      'Sync interval assumed for a gateway whose pushed config sets no `sync.schedule` (the gateway default: 10 s)',
     ),
     gatewayOfflineAfterIntervals: z
       .number()
       .positive()
-      .default(3)
+      .default(6)
       .describe('A gateway is offline when it has not synced for this many sync intervals'),
     deviceSilentAfterIntervals: z
       .number()

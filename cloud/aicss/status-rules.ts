@@ -1,5 +1,6 @@
 import { GatewayStatusReport } from '../../shared/schemas/sync.ts';
 import type { CloudConfig } from '../config.ts';
+import { scheduleIntervalS } from './gateway-config-schema.ts';
 
 export type GatewayState = 'online' | 'offline' | 'never_seen' | 'revoked';
 /**
@@ -55,11 +56,10 @@ export function totalPower(powerW: (number | null)[] | null): number | null {
   return measured.length ? measured.reduce((a, b) => a + b, 0) : null;
 }
 
-/** The sync interval a pushed gateway config sets (`sync.intervalS`), or the configured default. */
+/** The sync interval the pushed gateway config's `sync.schedule` gives, or the configured default. */
 export function syncIntervalOf(config: unknown, fallbackS: number): number {
-  const sync = (config as { sync?: { intervalS?: unknown } } | null)?.sync;
-  const v = sync?.intervalS;
-  return typeof v === 'number' && v > 0 ? v : fallbackS;
+  const schedule = (config as { sync?: { schedule?: unknown } } | null)?.sync?.schedule;
+  return (typeof schedule === 'string' ? scheduleIntervalS(schedule) : undefined) ?? fallbackS;
 }
 
 /** The gateway's last status report, if it is one (a malformed stored value is ignored, not fatal). */
