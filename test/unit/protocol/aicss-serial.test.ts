@@ -111,7 +111,7 @@ describe('AICSS/1 round trip and robustness', () => {
         const r = decodeAicssLine(line.slice(0, -2));
         expect(r).toEqual({ ok: true, kind: 'observation', observation: expectedObservation(rec) });
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -127,7 +127,7 @@ describe('AICSS/1 round trip and robustness', () => {
           expect(referenceCrc16(Buffer.from(text.slice(0, at), 'latin1'))).toBe(Number(text.slice(at + 4)));
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -143,7 +143,7 @@ describe('AICSS/1 round trip and robustness', () => {
         // still requires the checksum of what follows to verify.
         if (r.ok) expect(r.kind === 'observation' && r.skippedBytes).toBeGreaterThan(0);
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
   });
 

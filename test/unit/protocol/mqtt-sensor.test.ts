@@ -211,7 +211,7 @@ describe('AICSS SENSOR payloads (protocol.md §4.2)', () => {
           expect(typeof decodeMqttMessage('tele/dev1/SENSOR', Buffer.from(b)).kind).toBe('string');
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 800 },
     );
   });
 });

@@ -218,7 +218,7 @@ describe('robustness', () => {
       fc.property(topic, payload, (t, p) => {
         expect(typeof decodeMqttMessage(t, Buffer.from(p)).kind).toBe('string');
       }),
-      { numRuns: 2000 },
+      { numRuns: 800 },
     );
   });
 });

@@ -223,7 +223,7 @@ describe('properties', () => {
         const r = toReading(o as Observation, { ...ctx, seq });
         if (r.ok) expect(Reading.safeParse(r.reading).success).toBe(true);
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 });
