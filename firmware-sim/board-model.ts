@@ -8,6 +8,7 @@ import { FaultState } from './fault-state.ts';
 import type { FaultName, FaultSettings } from './faults.ts';
 import { measureCircuits } from './front-end.ts';
 import { EXTERNAL_LAMP, INTERNAL_LAMP, instantiateLamp, type LampSpec } from './lamp-circuits.ts';
+import { lampLogic } from './lamp-logic.ts';
 import { LinkStage } from './link-stage.ts';
 import { Mains } from './mains.ts';
 import { Occupancy } from './occupancy.ts';
@@ -255,12 +256,15 @@ export class Board {
       dist = undefined;
       flags |= BOARD_FLAGS.DIST_TIMEOUT;
     }
-    // The original firmware's pulseIn() timeout gives 0 cm, which passes "< 100" (protocol.md §1.2).
-    const distForLogic = this.#cfg.legacy ? (dist ?? 0) : dist;
-    const dark = ldr < this.ldrThreshold;
-    const presence = distForLogic !== undefined && distForLogic < this.distThresholdCm;
-    const ledIn = dark && presence;
-    const ledExt = dark;
+    const lamps = lampLogic({
+      ldr,
+      distCm: dist,
+      legacy: this.#cfg.legacy,
+      ldrThreshold: this.ldrThreshold,
+      distThresholdCm: this.distThresholdCm,
+    });
+    const ledIn = lamps.internal;
+    const ledExt = lamps.external;
 
     // Mains and the two lamp circuits.
     let v = this.#mains.voltage(now, lp.hour);

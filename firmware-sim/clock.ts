@@ -19,8 +19,8 @@ export interface LocalParts {
 }
 
 /**
- * Local time in one IANA zone. The UTC offset comes from `Intl` once per UTC hour and is cached: offsets
- * only change on hour boundaries in the zones Brazil uses, and `Intl` is far too slow to call per reading.
+ * Local time in one IANA zone. The UTC offset comes from `Intl` and is cached: `Intl` is far too slow to call
+ * per reading, and offsets only change on hour boundaries in the zones Brazil uses.
  */
 export class LocalTime {
   readonly timeZone: string;
@@ -43,16 +43,23 @@ export class LocalTime {
 
   /** Local − UTC, ms (São Paulo: −3 h). */
   offsetMs(utcMs: number): number {
-    const bucket = Math.floor(utcMs / HOUR_MS);
-    const hit = this.#offsets.get(bucket);
+    // One `Intl` call per UTC day when the offset is the same at both ends of it (almost always);
+    // per hour only across a transition.
+    const day = Math.floor(utcMs / DAY_MS);
+    const startOffset = this.#offsetAt(day * DAY_MS);
+    if (startOffset === this.#offsetAt((day + 1) * DAY_MS)) return startOffset;
+    return this.#offsetAt(Math.floor(utcMs / HOUR_MS) * HOUR_MS);
+  }
+
+  #offsetAt(at: number): number {
+    const hit = this.#offsets.get(at);
     if (hit !== undefined) return hit;
-    const at = bucket * HOUR_MS;
     const p: Record<string, number> = {};
     for (const part of this.#fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = +part.value;
     const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
     const offset = asUtc - at;
     if (this.#offsets.size > 50_000) this.#offsets.clear();
-    this.#offsets.set(bucket, offset);
+    this.#offsets.set(at, offset);
     return offset;
   }
 
@@ -66,9 +73,17 @@ export class LocalTime {
     const dayIndex = Math.floor(local / DAY_MS);
     const hour = (local - dayIndex * DAY_MS) / HOUR_MS;
     const weekday = (((dayIndex + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
-    const d = new Date(dayIndex * DAY_MS);
-    const dayOfYear = Math.round((dayIndex * DAY_MS - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS);
-    return { hour, dayIndex, weekday, dayOfYear };
+    return { hour, dayIndex, weekday, dayOfYear: this.#dayOfYear(dayIndex) };
+  }
+
+  #doyCache = { dayIndex: Number.NaN, dayOfYear: 0 };
+
+  #dayOfYear(dayIndex: number): number {
+    if (this.#doyCache.dayIndex !== dayIndex) {
+      const year = new Date(dayIndex * DAY_MS).getUTCFullYear();
+      this.#doyCache = { dayIndex, dayOfYear: dayIndex - Date.UTC(year, 0, 1) / DAY_MS };
+    }
+    return this.#doyCache.dayOfYear;
   }
 
   /** UTC instant of local midnight that starts `dayIndex`. */
