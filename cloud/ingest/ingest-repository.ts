@@ -32,37 +32,6 @@ export async function findSyncBatch(
   return r ? { requestSha256: r.request_sha256, response: r.response } : null;
 }
 
-/**
- * Claims (gateway, batch) for this transaction. If another transaction holds the same key uncommitted, this
- * waits for it; false means the key is taken (committed by someone else): answer with the stored response.
- */
-export async function claimSyncBatch(
-  client: Queryable,
-  gatewayId: string,
-  batchId: string,
-  requestSha256: string,
-): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `insert into sync_batches (gateway_id, batch_id, request_sha256, response, readings)
-     values ($1, $2, $3, '{}', 0) on conflict do nothing`,
-    [gatewayId, batchId, requestSha256],
-  );
-  return rowCount === 1;
-}
-
-export async function finishSyncBatch(
-  client: Queryable,
-  gatewayId: string,
-  batchId: string,
-  response: SyncBatchResponse,
-  readings: number,
-): Promise<void> {
-  await client.query(
-    'update sync_batches set response = $3, readings = $4 where gateway_id = $1 and batch_id = $2',
-    [gatewayId, batchId, JSON.stringify(response), readings],
-  );
-}
-
 export interface IngestGateway {
   siteId: string;
   autoEnrollDevices: boolean;
@@ -70,26 +39,103 @@ export interface IngestGateway {
   revoked: boolean;
 }
 
-export async function findGateway(db: Queryable, gatewayId: string): Promise<IngestGateway | null> {
-  const { rows } = await db.query<{
-    site_id: string;
+export interface BatchClaim {
+  /** False: the key is taken (committed by someone else); answer with the stored response. */
+  claimed: boolean;
+  /** Null when the gateway does not exist. */
+  gateway: IngestGateway | null;
+  /** The newest config pushed to the gateway, if any. */
+  latestConfig: CloudConfigPush | null;
+}
+
+/**
+ * Claims (gateway, batch) for this transaction and loads what the batch needs about the gateway, in one
+ * round trip. If another transaction holds the same key uncommitted, the insert waits for it.
+ */
+export async function claimBatch(
+  client: Queryable,
+  gatewayId: string,
+  batchId: string,
+  requestSha256: string,
+): Promise<BatchClaim> {
+  const { rows } = await client.query<{
+    claimed: boolean;
+    site_id: string | null;
     auto_enroll_devices: boolean;
     config_version_applied: number;
     revoked: boolean;
+    version: number | null;
+    config: Record<string, unknown> | null;
   }>(
-    `select site_id, auto_enroll_devices, config_version_applied, revoked_at is not null as revoked
-       from gateways where gateway_id = $1`,
-    [gatewayId],
+    `with claim as (
+       insert into sync_batches (gateway_id, batch_id, request_sha256, response, readings)
+       values ($1, $2, $3, '{}', 0) on conflict do nothing returning 1
+     )
+     select exists (select 1 from claim) as claimed, g.site_id, g.auto_enroll_devices, g.config_version_applied,
+            g.revoked_at is not null as revoked, c.version, c.config
+       from (select 1) as one
+       left join gateways g on g.gateway_id = $1
+       left join lateral (
+         select version, config from gateway_configs where gateway_id = $1 order by version desc limit 1
+       ) c on true`,
+    [gatewayId, batchId, requestSha256],
   );
-  const r = rows[0];
-  return r
-    ? {
-        siteId: r.site_id,
-        autoEnrollDevices: r.auto_enroll_devices,
-        configVersionApplied: r.config_version_applied,
-        revoked: r.revoked,
-      }
-    : null;
+  const r = rows[0]!;
+  return {
+    claimed: r.claimed,
+    gateway:
+      r.site_id === null
+        ? null
+        : {
+            siteId: r.site_id,
+            autoEnrollDevices: r.auto_enroll_devices,
+            configVersionApplied: r.config_version_applied,
+            revoked: r.revoked,
+          },
+    latestConfig: r.version === null ? null : { version: r.version, config: r.config ?? {} },
+  };
+}
+
+/**
+ * The last statement of a batch: stores the response under its key, marks the devices seen (max reading
+ * time) and the gateway seen with its status report, in one round trip.
+ */
+export async function finishBatch(
+  client: Queryable,
+  f: {
+    gatewayId: string;
+    batchId: string;
+    response: SyncBatchResponse;
+    readings: number;
+    status: GatewayStatusReport | undefined;
+    devicesSeen: readonly { deviceId: string; maxTs: number }[];
+  },
+): Promise<void> {
+  const seen = [...f.devicesSeen].sort(byKey((s) => s.deviceId));
+  await client.query(
+    `with dev as (
+       update devices d set last_seen_at = now(), last_reading_ts = greatest(d.last_reading_ts, u.ts)
+         from unnest($6::text[], $7::timestamptz[]) as u(device_id, ts)
+        where d.device_id = u.device_id
+     ), gw as (
+       update gateways set last_seen_at = now(),
+              last_status = coalesce($4::jsonb, last_status),
+              last_status_at = case when $4::jsonb is null then last_status_at else now() end,
+              config_version_applied = coalesce($5, config_version_applied)
+        where gateway_id = $1
+     )
+     update sync_batches set response = $3, readings = $8 where gateway_id = $1 and batch_id = $2`,
+    [
+      f.gatewayId,
+      f.batchId,
+      JSON.stringify(f.response),
+      f.status ? JSON.stringify(f.status) : null,
+      f.status?.configVersion ?? null,
+      seen.map((s) => s.deviceId),
+      seen.map((s) => new Date(s.maxTs)),
+      f.readings,
+    ],
+  );
 }
 
 export interface DeviceOwner {
@@ -122,20 +168,6 @@ export async function enrollDevices(
     [[...deviceIds].sort(), siteId, gatewayId],
   );
   return rows.map((r) => r.device_id);
-}
-
-export async function markDevicesSeen(
-  client: Queryable,
-  seen: readonly { deviceId: string; maxTs: number }[],
-): Promise<void> {
-  if (seen.length === 0) return;
-  const sorted = [...seen].sort(byKey((s) => s.deviceId));
-  await client.query(
-    `update devices d set last_seen_at = now(), last_reading_ts = greatest(d.last_reading_ts, u.ts)
-       from unnest($1::text[], $2::timestamptz[]) as u(device_id, ts)
-      where d.device_id = u.device_id`,
-    [sorted.map((s) => s.deviceId), sorted.map((s) => new Date(s.maxTs))],
-  );
 }
 
 /** Inserts or updates alerts by (gateway, alert id): a `cleared` event updates the stored `raised` one. */
@@ -207,22 +239,6 @@ export async function upsertLosses(
   return rowCount ?? 0;
 }
 
-/** Every contact updates last_seen_at; a status report is stored as sent, with the config version applied. */
-export async function updateGatewaySeen(
-  client: Queryable,
-  gatewayId: string,
-  status: GatewayStatusReport | undefined,
-): Promise<void> {
-  await client.query(
-    `update gateways set last_seen_at = now(),
-        last_status = coalesce($2::jsonb, last_status),
-        last_status_at = case when $2::jsonb is null then last_status_at else now() end,
-        config_version_applied = coalesce($3, config_version_applied)
-      where gateway_id = $1`,
-    [gatewayId, status ? JSON.stringify(status) : null, status?.configVersion ?? null],
-  );
-}
-
 export async function countRejections(
   client: Queryable,
   gatewayId: string,
@@ -238,12 +254,4 @@ export async function countRejections(
      on conflict (gateway_id, device_id, code, day) do update set count = ingest_rejections.count + excluded.count`,
     [gatewayId, day, rows.map((r) => r.deviceId), rows.map((r) => r.code), rows.map((r) => r.count)],
   );
-}
-
-export async function latestGatewayConfig(db: Queryable, gatewayId: string): Promise<CloudConfigPush | null> {
-  const { rows } = await db.query<{ version: number; config: Record<string, unknown> }>(
-    'select version, config from gateway_configs where gateway_id = $1 order by version desc limit 1',
-    [gatewayId],
-  );
-  return rows[0] ?? null;
 }

@@ -2,31 +2,25 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, formatIssues } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import type { Reading } from '../../shared/schemas/reading.ts';
 import { type RowRejection, SyncBatchRequest, type SyncBatchResponse } from '../../shared/schemas/sync.ts';
 import type { ReadingPartitions } from '../db/partitions.ts';
 import type { CloudMetrics } from '../observability/metrics.ts';
 import {
-  claimSyncBatch,
+  claimBatch,
   countRejections,
   type DeviceOwner,
   enrollDevices,
   findDevices,
-  findGateway,
   findSyncBatch,
-  finishSyncBatch,
+  finishBatch,
   type IngestGateway,
-  latestGatewayConfig,
-  markDevicesSeen,
-  updateGatewaySeen,
   upsertAlerts,
   upsertLosses,
 } from './ingest-repository.ts';
 import { copyReadings, copyReadingsDeduplicated, readingCopyLine } from './readings-repository.ts';
-import { lockCounterStates } from './rollup-repository.ts';
-import type { RollupReading } from './rollup-rules.ts';
-import { applyRollups, type InsertedDeviceReadings } from './rollup-updater.ts';
-import { checkRows, type IndexedReading } from './row-validation.ts';
+import { type CounterState, lockCounterStates } from './rollup-repository.ts';
+import { applyRollups, type InsertedDeviceReadings, mayDuplicate } from './rollup-updater.ts';
+import { checkRows, type IndexedReading, type RowCheck } from './row-validation.ts';
 
 export type IngestMetrics = Pick<CloudMetrics, 'ingestRows' | 'ingestBatchSeconds' | 'rejections'>;
 
@@ -49,32 +43,44 @@ export interface IngestInput {
 
 type Batch = ReturnType<typeof SyncBatchRequest.parse>;
 
-/** pg error with its SQLSTATE. */
+/** A batch after the checks that need no database: rows validated, COPY lines built, fingerprint taken. */
+interface PreparedBatch {
+  batch: Batch;
+  rows: RowCheck;
+  /** COPY line per item index (valid readings only). */
+  lines: Map<number, string>;
+  sha: string;
+  now: number;
+}
+
+/** Why a transaction attempt is thrown away and run again. */
+class RetryBatch extends Error {
+  constructor(
+    readonly reason: 'no_partition' | 'stored_row' | 'deadlock',
+    cause: unknown,
+  ) {
+    super(`ingest attempt abandoned: ${reason}`, { cause });
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+
 function sqlState(err: unknown): string | undefined {
   return (err as { code?: unknown }).code as string | undefined;
 }
 
-function toRollupReading(r: Reading): RollupReading {
-  return {
-    ts: r.ts,
-    boot: r.boot,
-    seq: r.seq,
-    flags: r.flags,
-    voltageV: r.voltageV ?? null,
-    powerW: r.channels.map((c) => c.powerW ?? null),
-    energyWh: r.channels.map((c) => c.energyWh ?? null),
-    lampInternal: r.lampInternal ?? null,
-    lampExternal: r.lampExternal ?? null,
-  };
-}
-
 /**
  * `POST /api/v1/aicss/dados` without the HTTP: validates a sync batch, stores it exactly once and answers only
- * after COMMIT. See shared/schemas/sync.ts for the contract and docs/scaling.md for the write path.
+ * after COMMIT (contract: shared/schemas/sync.ts; write path: docs/scaling.md).
  *
- * Exactly-once: the (gateway, batch) row in sync_batches is inserted FIRST inside the transaction, so a
- * second request with the same key waits on it and then answers with the stored response; readings are
- * unique on (device, ts, boot, seq), so the same rows under a new key become `duplicates`.
+ * One transaction, few round trips: claim the (gateway, batch) key (a second request with the same key waits
+ * on it, then gets the stored answer) → owners of the devices → lock their counter states → COPY → rollups
+ * and states → alerts, losses, rejection counts → response, device and gateway "seen" → COMMIT.
+ *
+ * Readings are unique on (device, ts, boot, seq). The locked counter state says whether a batch can contain
+ * stored readings at all (only readings at or before a device's latest stored one can): if not — the normal
+ * case — they are COPYed straight into `readings`; if so, through a staging table and INSERT … ON CONFLICT DO
+ * NOTHING, and the skipped rows are `duplicates`.
  */
 export class IngestService {
   private readonly deps: IngestServiceDeps;
@@ -87,6 +93,33 @@ export class IngestService {
 
   async ingest(input: IngestInput): Promise<SyncBatchResponse> {
     const started = performance.now();
+    const prepared = this.prepare(input);
+    let response: SyncBatchResponse | undefined;
+    let forceDedup = false;
+    for (let attempt = 1; !response; attempt++) {
+      await this.deps.partitions.ensureFor(prepared.rows.valid.map((v) => v.reading.ts));
+      try {
+        response = await this.store(prepared, forceDedup);
+      } catch (err) {
+        if (!(err instanceof RetryBatch) || attempt >= MAX_ATTEMPTS) throw err;
+        this.log.debug({ reason: err.reason, attempt, batchId: prepared.batch.batchId }, 'retrying batch');
+        // A partition detached since we cached it as present, or a stored row the counter state did not
+        // know about (inserted outside ingest): look again / take the de-duplicating path.
+        if (err.reason === 'no_partition') this.deps.partitions.forget();
+        if (err.reason === 'stored_row') forceDedup = true;
+      }
+    }
+    if (!response.replayed) {
+      const m = this.deps.metrics;
+      m.ingestRows.inc({ result: 'accepted' }, response.accepted);
+      m.ingestRows.inc({ result: 'duplicate' }, response.duplicates);
+      this.countRejectionMetrics(response.rejected);
+      m.ingestBatchSeconds.observe((performance.now() - started) / 1000);
+    }
+    return response;
+  }
+
+  private prepare(input: IngestInput): PreparedBatch {
     const parsed = SyncBatchRequest.safeParse(input.body);
     if (!parsed.success) {
       const issues = formatIssues(parsed.error.issues);
@@ -107,73 +140,43 @@ export class IngestService {
         `this token belongs to gateway ${input.gatewayId}, not ${batch.gatewayId}`,
       );
     }
-    // The status report is a snapshot taken at send time (sentAt, backlog): a retry of the same batch
-    // carries a new one, so it is not part of what the key must keep identical.
-    const sha = createHash('sha256')
-      .update(JSON.stringify([batch.gatewayId, batch.batchId, batch.readings, batch.alerts, batch.losses]))
-      .digest('hex');
-    const stored = await findSyncBatch(this.deps.pool, batch.gatewayId, batch.batchId);
-    if (stored) return this.replay(stored, sha);
-
     const now = this.deps.clock();
     const rows = checkRows(batch.readings, now);
-    const timestamps = rows.valid.map((v) => v.reading.ts);
-    let response: SyncBatchResponse | undefined;
-    for (let attempt = 1; !response; attempt++) {
-      await this.deps.partitions.ensureFor(timestamps);
-      try {
-        response = await this.store(batch, rows, sha, now);
-      } catch (err) {
-        // 23514 on insert = no partition for a row: one was detached since we cached it as present.
-        if (!(err instanceof NoPartitionError) || attempt > 1) throw err;
-        this.deps.partitions.forget();
+    const lines = new Map<number, string>();
+    // The fingerprint covers what the batch stores, in a normal form (the COPY line of each valid reading),
+    // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch.
+    const hash = createHash('sha256').update(`${batch.gatewayId}\n${batch.batchId}\n`);
+    rows.parsed.forEach((r, i) => {
+      if (r) {
+        const line = readingCopyLine(r, batch.gatewayId);
+        lines.set(i, line);
+        hash.update(line).update('\n');
+      } else {
+        hash.update(`!${JSON.stringify(batch.readings[i]) ?? 'undefined'}\n`);
       }
-    }
-    const m = this.deps.metrics;
-    if (!response.replayed) {
-      m.ingestRows.inc({ result: 'accepted' }, response.accepted);
-      m.ingestRows.inc({ result: 'duplicate' }, response.duplicates);
-      this.countRejectionMetrics(response.rejected);
-      m.ingestBatchSeconds.observe((performance.now() - started) / 1000);
-    }
-    return response;
+    });
+    hash.update(JSON.stringify(batch.alerts)).update('\n').update(JSON.stringify(batch.losses));
+    return { batch, rows, lines, sha: hash.digest('hex'), now };
   }
 
-  private replay(
-    stored: { requestSha256: string; response: SyncBatchResponse },
-    sha: string,
-  ): SyncBatchResponse {
-    if (stored.requestSha256 !== sha) {
-      throw new AppError(
-        'idempotency_key_reused',
-        'this Idempotency-Key was already used for a different batch; use a new key for new content',
-      );
-    }
-    return { ...stored.response, replayed: true };
-  }
-
-  private async store(
-    batch: Batch,
-    rows: ReturnType<typeof checkRows>,
-    sha: string,
-    now: number,
-  ): Promise<SyncBatchResponse> {
+  private async store(p: PreparedBatch, forceDedup: boolean): Promise<SyncBatchResponse> {
     const client = await this.deps.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('begin');
       try {
-        const res = await this.storeInTransaction(client, batch, rows, sha, now);
-        if (res.replayed) await client.query('rollback');
-        else await client.query('commit');
+        const res = await this.storeInTransaction(client, p, forceDedup);
+        await client.query(res.replayed ? 'rollback' : 'commit');
         return res;
       } catch (err) {
         await client.query('rollback').catch((e: Error) => {
           broken = e;
         });
-        if (sqlState(err) === '23514' && /no partition/.test(String((err as Error).message))) {
-          throw new NoPartitionError(err);
+        const state = sqlState(err);
+        if (state === '23514' && /no partition/.test(String((err as Error).message))) {
+          throw new RetryBatch('no_partition', err);
         }
+        if (state === '40P01') throw new RetryBatch('deadlock', err);
         throw err;
       }
     } finally {
@@ -183,19 +186,24 @@ export class IngestService {
 
   private async storeInTransaction(
     client: pg.PoolClient,
-    batch: Batch,
-    rows: ReturnType<typeof checkRows>,
-    sha: string,
-    now: number,
+    p: PreparedBatch,
+    forceDedup: boolean,
   ): Promise<SyncBatchResponse> {
+    const { batch, rows } = p;
     const gw = batch.gatewayId;
-    if (!(await claimSyncBatch(client, gw, batch.batchId, sha))) {
-      // A concurrent request with this key committed while we waited on its row.
+    const claim = await claimBatch(client, gw, batch.batchId, p.sha);
+    if (!claim.claimed) {
       const stored = await findSyncBatch(client, gw, batch.batchId);
       if (!stored) throw new AppError('conflict', 'the batch is being stored by another request; retry');
-      return this.replay(stored, sha);
+      if (stored.requestSha256 !== p.sha) {
+        throw new AppError(
+          'idempotency_key_reused',
+          'this Idempotency-Key was already used for a different batch; use a new key for new content',
+        );
+      }
+      return { ...stored.response, replayed: true };
     }
-    const gateway = await findGateway(client, gw);
+    const gateway = claim.gateway;
     if (!gateway || gateway.revoked)
       throw new AppError('forbidden', `gateway ${gw} is not registered or revoked`);
 
@@ -205,22 +213,23 @@ export class IngestService {
     const accepted: IndexedReading[] = [];
     for (const v of rows.valid) {
       const owner = owners.get(v.reading.device);
-      if (!owner) {
-        rejected.push({
-          index: v.index,
-          code: 'unknown_device',
-          message: `device ${v.reading.device} is not enrolled and this gateway does not auto-enroll devices`,
-        });
-      } else if (owner.gatewayId !== gw) {
-        rejected.push({
-          index: v.index,
-          code: 'device_not_owned',
-          message: `device ${v.reading.device} belongs to another gateway`,
-        });
-      } else {
+      if (owner?.gatewayId === gw) {
         accepted.push(v);
         continue;
       }
+      rejected.push(
+        owner
+          ? {
+              index: v.index,
+              code: 'device_not_owned',
+              message: `device ${v.reading.device} belongs to another gateway`,
+            }
+          : {
+              index: v.index,
+              code: 'unknown_device',
+              message: `device ${v.reading.device} is not enrolled and this gateway does not auto-enroll devices`,
+            },
+      );
       rejectedDevice.set(v.index, v.reading.device);
     }
     rejected.sort((a, b) => a.index - b.index);
@@ -240,27 +249,19 @@ export class IngestService {
       client,
       accepted.map((a) => a.reading.device),
     );
-    const inserted = await this.insertReadings(client, gw, accepted, owners);
+    const inserted = await this.insertReadings(client, p, accepted, owners, states, forceDedup);
     await applyRollups(client, states, inserted.byDevice);
-
-    const maxTs = new Map<string, number>();
-    for (const { reading: r } of accepted) maxTs.set(r.device, Math.max(maxTs.get(r.device) ?? 0, r.ts));
-    await markDevicesSeen(
-      client,
-      [...maxTs].map(([deviceId, ts]) => ({ deviceId, maxTs: ts })),
-    );
     const alertsAccepted = await upsertAlerts(client, gw, gateway.siteId, batch.alerts);
     const lossesAccepted = await upsertLosses(client, gw, batch.losses);
-    await updateGatewaySeen(client, gw, batch.status);
     await countRejections(
       client,
       gw,
-      new Date(now).toISOString().slice(0, 10),
-      this.rejectionCounts(rejected, rejectedDevice),
+      new Date(p.now).toISOString().slice(0, 10),
+      rejectionCounts(rejected, rejectedDevice),
     );
 
-    const latest = await latestGatewayConfig(client, gw);
     const applied = batch.status?.configVersion ?? gateway.configVersionApplied;
+    const latest = claim.latestConfig;
     const response: SyncBatchResponse = {
       batchId: batch.batchId,
       committed: true,
@@ -272,7 +273,16 @@ export class IngestService {
       replayed: false,
       config: latest && latest.version > applied ? latest : null,
     };
-    await finishSyncBatch(client, gw, batch.batchId, response, batch.readings.length);
+    const maxTs = new Map<string, number>();
+    for (const { reading: r } of accepted) maxTs.set(r.device, Math.max(maxTs.get(r.device) ?? 0, r.ts));
+    await finishBatch(client, {
+      gatewayId: gw,
+      batchId: batch.batchId,
+      response,
+      readings: batch.readings.length,
+      status: batch.status,
+      devicesSeen: [...maxTs].map(([deviceId, ts]) => ({ deviceId, maxTs: ts })),
+    });
     return response;
   }
 
@@ -284,51 +294,70 @@ export class IngestService {
     valid: readonly IndexedReading[],
   ): Promise<Map<string, DeviceOwner>> {
     const ids = [...new Set(valid.map((v) => v.reading.device))];
+    if (ids.length === 0) return new Map();
     const owners = await findDevices(client, ids);
     const unknown = ids.filter((id) => !owners.has(id));
     if (unknown.length === 0 || !gateway.autoEnrollDevices) return owners;
     const enrolled = await enrollDevices(client, unknown, gatewayId, gateway.siteId);
     for (const id of enrolled) owners.set(id, { gatewayId, siteId: gateway.siteId });
-    this.log.info({ gatewayId, devices: enrolled }, 'devices auto-enrolled');
+    if (enrolled.length > 0) this.log.info({ gatewayId, devices: enrolled }, 'devices auto-enrolled');
     const raced = unknown.filter((id) => !owners.has(id));
     if (raced.length > 0) for (const [id, o] of await findDevices(client, raced)) owners.set(id, o);
     return owners;
   }
 
-  /** COPY straight in; only on a unique violation fall back to the de-duplicating staging path. */
+  /**
+   * COPY straight in when no reading can be stored already (per the locked counter states); otherwise the
+   * de-duplicating staging path. A unique violation on the straight path means a row got in outside ingest:
+   * the attempt is retried on the de-duplicating path.
+   */
   private async insertReadings(
     client: pg.PoolClient,
-    gatewayId: string,
+    p: PreparedBatch,
     accepted: readonly IndexedReading[],
     owners: ReadonlyMap<string, DeviceOwner>,
+    states: ReadonlyMap<string, CounterState>,
+    forceDedup: boolean,
   ): Promise<{ count: number; byDevice: Map<string, InsertedDeviceReadings> }> {
     const byDevice = new Map<string, InsertedDeviceReadings>();
-    if (accepted.length === 0) return { count: 0, byDevice };
-    const lines = accepted.map((a) => readingCopyLine(a.reading, gatewayId));
-    let keep: (r: Reading) => boolean = () => true;
-    await client.query('savepoint copy_fast');
-    try {
-      await copyReadings(client, lines);
-      await client.query('release savepoint copy_fast');
-    } catch (err) {
-      if (sqlState(err) !== '23505') throw err;
-      await client.query('rollback to savepoint copy_fast');
-      const keys = new Set(
-        (await copyReadingsDeduplicated(client, lines)).map((k) => `${k.device}|${k.ts}|${k.boot}|${k.seq}`),
-      );
-      keep = (r) => keys.has(`${r.device}|${r.ts}|${r.boot}|${r.seq}`);
-      this.log.debug({ gatewayId, rows: lines.length, inserted: keys.size }, 'batch had stored readings');
-    }
-    let count = 0;
     for (const { reading: r } of accepted) {
-      if (!keep(r)) continue;
-      count++;
       let d = byDevice.get(r.device);
       if (!d) {
         d = { siteId: owners.get(r.device)!.siteId, readings: [] };
         byDevice.set(r.device, d);
       }
-      d.readings.push(toRollupReading(r));
+      d.readings.push({
+        ts: r.ts,
+        boot: r.boot,
+        seq: r.seq,
+        flags: r.flags,
+        voltageV: r.voltageV ?? null,
+        powerW: r.channels.map((c) => c.powerW ?? null),
+        energyWh: r.channels.map((c) => c.energyWh ?? null),
+        lampInternal: r.lampInternal ?? null,
+        lampExternal: r.lampExternal ?? null,
+      });
+    }
+    if (accepted.length === 0) return { count: 0, byDevice };
+    const lines = accepted.map((a) => p.lines.get(a.index)!);
+    const dedup =
+      forceDedup || [...byDevice].some(([device, d]) => mayDuplicate(states.get(device), d.readings));
+    if (!dedup) {
+      try {
+        await copyReadings(client, lines);
+      } catch (err) {
+        if (sqlState(err) === '23505') throw new RetryBatch('stored_row', err);
+        throw err;
+      }
+      return { count: accepted.length, byDevice };
+    }
+    const keys = new Set(
+      (await copyReadingsDeduplicated(client, lines)).map((k) => `${k.device}|${k.ts}|${k.boot}|${k.seq}`),
+    );
+    let count = 0;
+    for (const [device, d] of byDevice) {
+      d.readings = d.readings.filter((r) => keys.has(`${device}|${r.ts}|${r.boot}|${r.seq}`));
+      count += d.readings.length;
     }
     return { count, byDevice };
   }
@@ -337,25 +366,19 @@ export class IngestService {
     this.deps.metrics.ingestRows.inc({ result: 'rejected' }, rejected.length);
     for (const r of rejected) this.deps.metrics.rejections.inc({ reason: r.code });
   }
-
-  private rejectionCounts(
-    rejected: readonly RowRejection[],
-    deviceOf: ReadonlyMap<number, string>,
-  ): { deviceId: string; code: string; count: number }[] {
-    const counts = new Map<string, { deviceId: string; code: string; count: number }>();
-    for (const r of rejected) {
-      const deviceId = deviceOf.get(r.index) ?? '-';
-      const key = `${deviceId} ${r.code}`;
-      const c = counts.get(key) ?? { deviceId, code: r.code, count: 0 };
-      c.count++;
-      counts.set(key, c);
-    }
-    return [...counts.values()];
-  }
 }
 
-class NoPartitionError extends Error {
-  constructor(cause: unknown) {
-    super('no readings partition for a row', { cause });
+function rejectionCounts(
+  rejected: readonly RowRejection[],
+  deviceOf: ReadonlyMap<number, string>,
+): { deviceId: string; code: string; count: number }[] {
+  const counts = new Map<string, { deviceId: string; code: string; count: number }>();
+  for (const r of rejected) {
+    const deviceId = deviceOf.get(r.index) ?? '-';
+    const key = `${deviceId} ${r.code}`;
+    const c = counts.get(key) ?? { deviceId, code: r.code, count: 0 };
+    c.count++;
+    counts.set(key, c);
   }
+  return [...counts.values()];
 }

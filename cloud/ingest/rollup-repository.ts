@@ -9,141 +9,120 @@ export interface CounterState {
   counters: (ChannelCounter | null)[];
 }
 
+interface StateRow {
+  device_id: string;
+  ts: Date | null;
+  boot: string | null;
+  seq: string | null;
+  energy_wh: (number | null)[] | null;
+  energy_boot: (string | null)[] | null;
+}
+
+function toState(r: StateRow): CounterState {
+  const counters = (r.energy_wh ?? []).map((e, i) => {
+    const b = r.energy_boot?.[i];
+    return e === null || b === null || b === undefined ? null : { e, boot: Number(b) };
+  });
+  const last = r.ts ? { ts: r.ts.getTime(), boot: Number(r.boot), seq: Number(r.seq) } : null;
+  return { last, counters };
+}
+
+const SELECT_FOR_UPDATE = `select device_id, ts, boot, seq, energy_wh, energy_boot from device_counter_state
+  where device_id = any($1::text[]) order by device_id for update`;
+
 /**
- * Locks (creating if needed) the counter-state rows of `deviceIds`, in id order so that two batches touching
- * the same devices cannot deadlock. Held until COMMIT: this is what serialises concurrent batches of a device.
+ * Locks the counter-state rows of `deviceIds` (held until COMMIT: this is what serialises concurrent batches
+ * of a device), in id order so two batches touching the same devices cannot deadlock on them. Rows of devices
+ * seen for the first time are created, then locked, in a second step.
  */
 export async function lockCounterStates(
   client: Queryable,
   deviceIds: readonly string[],
 ): Promise<Map<string, CounterState>> {
   const ids = [...new Set(deviceIds)].sort();
-  await client.query(
-    `insert into device_counter_state (device_id)
-     select d from unnest($1::text[]) d order by d on conflict do nothing`,
-    [ids],
-  );
-  const { rows } = await client.query<{
-    device_id: string;
-    ts: Date | null;
-    boot: string | null;
-    seq: string | null;
-    energy_wh: (number | null)[] | null;
-    energy_boot: (string | null)[] | null;
-  }>(
-    `select device_id, ts, boot, seq, energy_wh, energy_boot from device_counter_state
-      where device_id = any($1::text[]) order by device_id for update`,
-    [ids],
-  );
   const out = new Map<string, CounterState>();
-  for (const r of rows) {
-    const counters = (r.energy_wh ?? []).map((e, i) => {
-      const b = r.energy_boot?.[i];
-      return e === null || b === null || b === undefined ? null : { e, boot: Number(b) };
-    });
-    const last = r.ts ? { ts: r.ts.getTime(), boot: Number(r.boot), seq: Number(r.seq) } : null;
-    out.set(r.device_id, { last, counters });
+  if (ids.length === 0) return out;
+  for (const r of (await client.query<StateRow>(SELECT_FOR_UPDATE, [ids])).rows)
+    out.set(r.device_id, toState(r));
+  const missing = ids.filter((id) => !out.has(id));
+  if (missing.length > 0) {
+    await client.query(
+      `insert into device_counter_state (device_id)
+       select d from unnest($1::text[]) d order by d on conflict do nothing`,
+      [missing],
+    );
+    for (const r of (await client.query<StateRow>(SELECT_FOR_UPDATE, [missing])).rows)
+      out.set(r.device_id, toState(r));
   }
   return out;
 }
 
-export async function saveCounterStates(client: Queryable, states: Map<string, CounterState>): Promise<void> {
-  const ids: string[] = [];
-  const ts: (Date | null)[] = [];
-  const boot: (number | null)[] = [];
-  const seq: (number | null)[] = [];
-  const energy: string[] = [];
-  const energyBoot: string[] = [];
-  for (const [id, s] of [...states].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    ids.push(id);
-    ts.push(s.last ? new Date(s.last.ts) : null);
-    boot.push(s.last?.boot ?? null);
-    seq.push(s.last?.seq ?? null);
-    energy.push(`{${s.counters.map((c) => (c ? c.e : 'NULL')).join(',')}}`);
-    energyBoot.push(`{${s.counters.map((c) => (c ? c.boot : 'NULL')).join(',')}}`);
-  }
-  await client.query(
-    `update device_counter_state s set ts = u.ts, boot = u.boot, seq = u.seq,
-            energy_wh = u.e::float8[], energy_boot = u.b::bigint[]
-       from unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
-            as u(device_id, ts, boot, seq, e, b)
-      where s.device_id = u.device_id`,
-    [ids, ts, boot, seq, energy, energyBoot],
-  );
+function stateParams(states: Map<string, CounterState>): unknown[] {
+  const sorted = [...states].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [
+    sorted.map(([id]) => id),
+    sorted.map(([, s]) => (s.last ? new Date(s.last.ts) : null)),
+    sorted.map(([, s]) => s.last?.boot ?? null),
+    sorted.map(([, s]) => s.last?.seq ?? null),
+    sorted.map(([, s]) => `{${s.counters.map((c) => (c ? c.e : 'NULL')).join(',')}}`),
+    sorted.map(([, s]) => `{${s.counters.map((c) => (c ? c.boot : 'NULL')).join(',')}}`),
+  ];
 }
 
-interface HourlyRow {
-  device_id: string;
-  hour_start: Date;
-  energy_wh: number[];
-  voltage_min: number | null;
-  voltage_max: number | null;
-  voltage_sum: number | null;
-  voltage_count: number | null;
-  power_max_w: number | null;
-  reading_count: number;
-  lamp_internal_on_count: number | null;
-  lamp_external_on_count: number | null;
-  first_ts: Date;
-  last_ts: Date;
+/** The counter-state update over unnest($n…$n+5) arrays (see stateParams). */
+function updateStatesSql(n: number): string {
+  return `update device_counter_state s set ts = u.ts, boot = u.boot, seq = u.seq,
+         energy_wh = u.e::float8[], energy_boot = u.b::bigint[]
+    from unnest($${n}::text[], $${n + 1}::timestamptz[], $${n + 2}::bigint[], $${n + 3}::bigint[],
+                $${n + 4}::text[], $${n + 5}::text[]) as u(device_id, ts, boot, seq, e, b)
+   where s.device_id = u.device_id`;
 }
 
-function fromRow(r: HourlyRow): HourRollup {
-  return {
-    hourStart: r.hour_start.getTime(),
-    energyWh: r.energy_wh,
-    voltageMin: r.voltage_min,
-    voltageMax: r.voltage_max,
-    voltageSum: r.voltage_sum ?? 0,
-    voltageCount: r.voltage_count ?? 0,
-    powerMaxW: r.power_max_w,
-    readingCount: r.reading_count,
-    lampInternalOn: r.lamp_internal_on_count ?? 0,
-    lampExternalOn: r.lamp_external_on_count ?? 0,
-    firstTs: r.first_ts.getTime(),
-    lastTs: r.last_ts.getTime(),
-  };
+export interface HourlyRow {
+  device: string;
+  siteId: string;
+  h: HourRollup;
 }
 
-/** Stored rollups for (device, hour) keys; map key `${device}|${hourStartMs}`. */
-export async function fetchHourly(
-  client: Queryable,
-  keys: readonly { device: string; hourStart: number }[],
-): Promise<Map<string, HourRollup>> {
-  const out = new Map<string, HourRollup>();
-  if (keys.length === 0) return out;
-  const { rows } = await client.query<HourlyRow>(
-    `select h.device_id, h.hour_start, h.energy_wh, h.voltage_min, h.voltage_max, h.voltage_sum, h.voltage_count,
-            h.power_max_w, h.reading_count, h.lamp_internal_on_count, h.lamp_external_on_count,
-            h.first_ts, h.last_ts
-       from unnest($1::text[], $2::timestamptz[]) as k(device_id, hour_start)
-       join reading_hourly h on h.device_id = k.device_id and h.hour_start = k.hour_start`,
-    [keys.map((k) => k.device), keys.map((k) => new Date(k.hourStart))],
-  );
-  for (const r of rows) out.set(`${r.device_id}|${r.hour_start.getTime()}`, fromRow(r));
-  return out;
-}
-
-/** Writes complete rollup rows (insert or replace), in key order. */
-export async function upsertHourly(
-  client: Queryable,
-  rows: readonly { device: string; siteId: string; h: HourRollup }[],
-): Promise<void> {
-  if (rows.length === 0) return;
+function hourlyParams(rows: readonly HourlyRow[]): unknown[] {
   const sorted = [...rows].sort((a, b) =>
     a.device === b.device ? a.h.hourStart - b.h.hourStart : a.device < b.device ? -1 : 1,
   );
-  const col = <T>(f: (r: (typeof sorted)[number]) => T): T[] => sorted.map(f);
+  const col = <T>(f: (r: HourlyRow) => T): T[] => sorted.map(f);
+  return [
+    col((r) => r.device),
+    col((r) => new Date(r.h.hourStart)),
+    col((r) => r.siteId),
+    col((r) => `{${r.h.energyWh.join(',')}}`),
+    col((r) => r.h.energyWh.reduce((a, b) => a + b, 0)),
+    col((r) => r.h.voltageMin),
+    col((r) => r.h.voltageMax),
+    col((r) => r.h.voltageSum),
+    col((r) => r.h.voltageCount),
+    col((r) => r.h.powerMaxW),
+    col((r) => r.h.readingCount),
+    col((r) => r.h.lampInternalOn),
+    col((r) => r.h.lampExternalOn),
+    col((r) => new Date(r.h.firstTs)),
+    col((r) => new Date(r.h.lastTs)),
+  ];
+}
+
+const INSERT_HOURLY = `insert into reading_hourly as h (device_id, hour_start, site_id, energy_wh, energy_wh_total,
+    voltage_min, voltage_max, voltage_sum, voltage_count, power_max_w, reading_count, lamp_internal_on_count,
+    lamp_external_on_count, first_ts, last_ts)
+  select d, hs, s, e::float8[], t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l
+    from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::float8[], $6::real[], $7::real[],
+                $8::float8[], $9::int[], $10::real[], $11::int[], $12::int[], $13::int[],
+                $14::timestamptz[], $15::timestamptz[])
+         as u(d, hs, s, e, t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l)
+  on conflict (device_id, hour_start) do update set`;
+
+/** Writes complete rollup rows, replacing stored ones (the recompute path). */
+export async function replaceHourly(client: Queryable, rows: readonly HourlyRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await client.query(
-    `insert into reading_hourly (device_id, hour_start, site_id, energy_wh, energy_wh_total, voltage_min,
-        voltage_max, voltage_sum, voltage_count, power_max_w, reading_count, lamp_internal_on_count,
-        lamp_external_on_count, first_ts, last_ts)
-     select d, h, s, e::float8[], t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l
-       from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::float8[], $6::real[], $7::real[],
-                   $8::float8[], $9::int[], $10::real[], $11::int[], $12::int[], $13::int[],
-                   $14::timestamptz[], $15::timestamptz[])
-            as u(d, h, s, e, t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l)
-     on conflict (device_id, hour_start) do update set
+    `${INSERT_HOURLY}
        site_id = excluded.site_id, energy_wh = excluded.energy_wh, energy_wh_total = excluded.energy_wh_total,
        voltage_min = excluded.voltage_min, voltage_max = excluded.voltage_max,
        voltage_sum = excluded.voltage_sum, voltage_count = excluded.voltage_count,
@@ -151,23 +130,38 @@ export async function upsertHourly(
        lamp_internal_on_count = excluded.lamp_internal_on_count,
        lamp_external_on_count = excluded.lamp_external_on_count,
        first_ts = excluded.first_ts, last_ts = excluded.last_ts`,
-    [
-      col((r) => r.device),
-      col((r) => new Date(r.h.hourStart)),
-      col((r) => r.siteId),
-      col((r) => `{${r.h.energyWh.join(',')}}`),
-      col((r) => r.h.energyWh.reduce((a, b) => a + b, 0)),
-      col((r) => r.h.voltageMin),
-      col((r) => r.h.voltageMax),
-      col((r) => r.h.voltageSum),
-      col((r) => r.h.voltageCount),
-      col((r) => r.h.powerMaxW),
-      col((r) => r.h.readingCount),
-      col((r) => r.h.lampInternalOn),
-      col((r) => r.h.lampExternalOn),
-      col((r) => new Date(r.h.firstTs)),
-      col((r) => new Date(r.h.lastTs)),
-    ],
+    hourlyParams(rows),
+  );
+}
+
+/**
+ * The in-order path in one round trip: ADDS each row to the stored one of its (device, hour) — the same
+ * merge as folding the readings together, because the new readings all come after the stored ones — and
+ * saves the counter states.
+ */
+export async function addHourlyAndSaveStates(
+  client: Queryable,
+  rows: readonly HourlyRow[],
+  states: Map<string, CounterState>,
+): Promise<void> {
+  if (rows.length === 0 && states.size === 0) return;
+  await client.query(
+    `with states as (${updateStatesSql(16)})
+     ${INSERT_HOURLY}
+       site_id = excluded.site_id,
+       energy_wh = cds_add_energy(h.energy_wh, excluded.energy_wh),
+       energy_wh_total = h.energy_wh_total + excluded.energy_wh_total,
+       voltage_min = least(h.voltage_min, excluded.voltage_min),
+       voltage_max = greatest(h.voltage_max, excluded.voltage_max),
+       voltage_sum = coalesce(h.voltage_sum, 0) + coalesce(excluded.voltage_sum, 0),
+       voltage_count = coalesce(h.voltage_count, 0) + coalesce(excluded.voltage_count, 0),
+       power_max_w = greatest(h.power_max_w, excluded.power_max_w),
+       reading_count = h.reading_count + excluded.reading_count,
+       lamp_internal_on_count = coalesce(h.lamp_internal_on_count, 0) + coalesce(excluded.lamp_internal_on_count, 0),
+       lamp_external_on_count = coalesce(h.lamp_external_on_count, 0) + coalesce(excluded.lamp_external_on_count, 0),
+       first_ts = least(h.first_ts, excluded.first_ts),
+       last_ts = greatest(h.last_ts, excluded.last_ts)`,
+    [...hourlyParams(rows), ...stateParams(states)],
   );
 }
 

@@ -148,27 +148,3 @@ export function foldReadings(
   }
   return hours;
 }
-
-/** Adds `b` (later readings of the same hour) to `a`: how the incremental path extends a stored row. */
-export function mergeHours(a: HourRollup, b: HourRollup): HourRollup {
-  const energyWh = a.energyWh.slice();
-  b.energyWh.forEach((e, i) => {
-    addAt(energyWh, i, e);
-  });
-  const minOf = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.min(x, y));
-  const maxOf = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.max(x, y));
-  return {
-    hourStart: a.hourStart,
-    energyWh,
-    voltageMin: minOf(a.voltageMin, b.voltageMin),
-    voltageMax: maxOf(a.voltageMax, b.voltageMax),
-    voltageSum: a.voltageSum + b.voltageSum,
-    voltageCount: a.voltageCount + b.voltageCount,
-    powerMaxW: maxOf(a.powerMaxW, b.powerMaxW),
-    readingCount: a.readingCount + b.readingCount,
-    lampInternalOn: a.lampInternalOn + b.lampInternalOn,
-    lampExternalOn: a.lampExternalOn + b.lampExternalOn,
-    firstTs: Math.min(a.firstTs, b.firstTs),
-    lastTs: Math.max(a.lastTs, b.lastTs),
-  };
-}

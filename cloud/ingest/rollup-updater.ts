@@ -1,23 +1,15 @@
 import {
+  addHourlyAndSaveStates,
   type CounterState,
   fetchChannelCounters,
-  fetchHourly,
   fetchRawReadings,
   fetchSuccessorHours,
-  saveCounterStates,
-  upsertHourly,
+  type HourlyRow,
+  replaceHourly,
 } from './rollup-repository.ts';
-import {
-  compareReadings,
-  foldReadings,
-  HOUR_MS,
-  type HourRollup,
-  hourStart,
-  mergeHours,
-  type RollupReading,
-} from './rollup-rules.ts';
+import { compareReadings, foldReadings, HOUR_MS, hourStart, type RollupReading } from './rollup-rules.ts';
 
-type Queryable = Parameters<typeof fetchHourly>[0];
+type Queryable = Parameters<typeof fetchRawReadings>[0];
 
 export interface InsertedDeviceReadings {
   siteId: string;
@@ -32,7 +24,8 @@ export interface InsertedDeviceReadings {
  *
  * Two paths per device, equal by construction (both fold with rollup-rules.ts; tested on shuffled data):
  * - in order (every new reading sorts after the stored last one — the normal case): fold the new readings
- *   onto the stored counters and ADD the result to the stored hour rows;
+ *   onto the stored counters and ADD the result to the stored hour rows (sums, counts, min/max, element-wise
+ *   energy: the same as folding old and new readings together, since the new ones all come later);
  * - late (some new reading sorts before the stored last one): RECOMPUTE from raw readings every hour that
  *   holds a new reading, plus the hour of each late reading's successor per channel (whose pair energy
  *   changed), each hour run folded from the per-channel predecessors before it; then reload the counters.
@@ -42,8 +35,8 @@ export async function applyRollups(
   states: Map<string, CounterState>,
   inserted: Map<string, InsertedDeviceReadings>,
 ): Promise<void> {
-  const merged: { device: string; siteId: string; h: HourRollup }[] = [];
-  const fast: { device: string; siteId: string; hours: Map<number, HourRollup> }[] = [];
+  const added: HourlyRow[] = [];
+  const replaced: HourlyRow[] = [];
   const changed = new Map<string, CounterState>();
   for (const [device, { siteId, readings }] of inserted) {
     if (readings.length === 0) continue;
@@ -53,10 +46,10 @@ export async function applyRollups(
     const last = sorted[sorted.length - 1]!;
     if (!state.last || compareReadings(first, state.last) > 0) {
       const counters = state.counters.map((c) => (c ? { ...c } : null));
-      fast.push({ device, siteId, hours: foldReadings(counters, sorted) });
+      for (const h of foldReadings(counters, sorted).values()) added.push({ device, siteId, h });
       changed.set(device, { last: { ts: last.ts, boot: last.boot, seq: last.seq }, counters });
     } else {
-      merged.push(...(await recomputeDevice(client, device, siteId, state, sorted)));
+      replaced.push(...(await recomputeDevice(client, device, siteId, state, sorted)));
       const newLast = compareReadings(last, state.last) > 0 ? last : state.last;
       const width = Math.max(state.counters.length, ...sorted.map((r) => r.energyWh.length));
       changed.set(device, {
@@ -65,16 +58,17 @@ export async function applyRollups(
       });
     }
   }
-  const keys = fast.flatMap((f) => [...f.hours.keys()].map((h) => ({ device: f.device, hourStart: h })));
-  const stored = await fetchHourly(client, keys);
-  for (const f of fast) {
-    for (const [h, agg] of f.hours) {
-      const old = stored.get(`${f.device}|${h}`);
-      merged.push({ device: f.device, siteId: f.siteId, h: old ? mergeHours(old, agg) : agg });
-    }
-  }
-  await upsertHourly(client, merged);
-  if (changed.size > 0) await saveCounterStates(client, changed);
+  await replaceHourly(client, replaced);
+  await addHourlyAndSaveStates(client, added, changed);
+}
+
+/**
+ * Whether any of `readings` (of one device) could already be stored: only if one sorts at or before the
+ * device's latest stored reading. If none can, a plain COPY cannot hit the unique key.
+ */
+export function mayDuplicate(state: CounterState | undefined, readings: readonly RollupReading[]): boolean {
+  const last = state?.last;
+  return last ? readings.some((r) => compareReadings(r, last) <= 0) : false;
 }
 
 async function recomputeDevice(
@@ -83,7 +77,7 @@ async function recomputeDevice(
   siteId: string,
   state: CounterState,
   sorted: RollupReading[],
-): Promise<{ device: string; siteId: string; h: HourRollup }[]> {
+): Promise<HourlyRow[]> {
   const hours = new Set(sorted.map((r) => hourStart(r.ts)));
   const late = state.last ? sorted.filter((r) => compareReadings(r, state.last!) < 0) : [];
   const successors = late.flatMap((r) =>
@@ -92,7 +86,7 @@ async function recomputeDevice(
     ),
   );
   for (const h of await fetchSuccessorHours(client, device, successors)) hours.add(h);
-  const out: { device: string; siteId: string; h: HourRollup }[] = [];
+  const out: HourlyRow[] = [];
   for (const [from, to] of contiguousRuns([...hours])) {
     const raw = await fetchRawReadings(client, device, from, to);
     const width = Math.max(0, ...raw.map((r) => r.energyWh.length));

@@ -11,7 +11,10 @@ export interface IndexedReading {
 }
 
 export interface RowCheck {
+  /** Valid readings, first occurrence of each key only. */
   valid: IndexedReading[];
+  /** Per item of the batch: the parsed reading if it is valid (repeats included), else null. */
+  parsed: (Reading | null)[];
   rejected: RowRejection[];
   /** The device id of each rejected row when it had a usable one, else '-' (for ingest_rejections). */
   rejectedDevice: Map<number, string>;
@@ -30,7 +33,13 @@ function deviceOf(item: unknown): string {
  * future would otherwise create partitions for years nobody asked for).
  */
 export function checkRows(items: readonly unknown[], now: number): RowCheck {
-  const out: RowCheck = { valid: [], rejected: [], rejectedDevice: new Map(), duplicatesInBatch: 0 };
+  const out: RowCheck = {
+    valid: [],
+    parsed: new Array(items.length).fill(null),
+    rejected: [],
+    rejectedDevice: new Map(),
+    duplicatesInBatch: 0,
+  };
   const seen = new Set<string>();
   const reject = (index: number, code: string, message: string) => {
     out.rejected.push({
@@ -51,6 +60,7 @@ export function checkRows(items: readonly unknown[], now: number): RowCheck {
       reject(index, 'out_of_range', 'ts/receivedAt is more than 24 h ahead of the server clock');
       return;
     }
+    out.parsed[index] = r;
     const key = `${r.device}|${r.ts}|${r.boot}|${r.seq}`;
     if (seen.has(key)) {
       out.duplicatesInBatch++;

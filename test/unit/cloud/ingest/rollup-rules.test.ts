@@ -5,7 +5,6 @@ import {
   compareReadings,
   foldReadings,
   type HourRollup,
-  mergeHours,
   pairEnergy,
   type RollupReading,
 } from '../../../../cloud/ingest/rollup-rules.ts';
@@ -70,6 +69,30 @@ function sequence(steps: Step[]): RollupReading[] {
       lampExternal: null,
     };
   });
+}
+
+/** The merge addHourlyAndSaveStates does in SQL (sums, counts, min/max, element-wise energy). */
+function mergeHours(a: HourRollup, b: HourRollup): HourRollup {
+  const energyWh = Array.from(
+    { length: Math.max(a.energyWh.length, b.energyWh.length) },
+    (_, i) => (a.energyWh[i] ?? 0) + (b.energyWh[i] ?? 0),
+  );
+  const minOf = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.min(x, y));
+  const maxOf = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.max(x, y));
+  return {
+    hourStart: a.hourStart,
+    energyWh,
+    voltageMin: minOf(a.voltageMin, b.voltageMin),
+    voltageMax: maxOf(a.voltageMax, b.voltageMax),
+    voltageSum: a.voltageSum + b.voltageSum,
+    voltageCount: a.voltageCount + b.voltageCount,
+    powerMaxW: maxOf(a.powerMaxW, b.powerMaxW),
+    readingCount: a.readingCount + b.readingCount,
+    lampInternalOn: a.lampInternalOn + b.lampInternalOn,
+    lampExternalOn: a.lampExternalOn + b.lampExternalOn,
+    firstTs: Math.min(a.firstTs, b.firstTs),
+    lastTs: Math.max(a.lastTs, b.lastTs),
+  };
 }
 
 /** Incremental: fold chunk after chunk onto the running counters, adding each chunk's hours. */
