@@ -12,6 +12,7 @@ import { registerUserRoutes } from './auth/user-routes.ts';
 import { registerScrExportRoutes } from './export/scr-routes.ts';
 import { registerIngestRoutes } from './ingest/ingest-routes.ts';
 import { registerObservabilityRoutes } from './observability/observability-routes.ts';
+import { registerWebRoutes } from './web/web-routes.ts';
 
 /**
  * Every route module of the cloud, registered in this order by buildCloudApp. Append-only for the other
@@ -31,4 +32,5 @@ export const routeRegistrars: RouteRegistrar[] = [
   registerAnalyticsRoutes,
   registerScrExportRoutes,
   registerAneelRoutes,
+  registerWebRoutes,
 ];
