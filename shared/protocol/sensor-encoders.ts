@@ -40,13 +40,14 @@ export function encodeAicssSensor(rec: AicssRecord, extras: SensorExtras = {}): 
   const g = (k: string) => (rec as Record<string, number | undefined>)[k];
   const perCh = (prefix: string, dp: number, scale = 1) =>
     ch.map((n) => opt(g(`${prefix}${n}`) === undefined ? undefined : g(`${prefix}${n}`)! * scale, dp));
-  const kwh = (wh: number[] | undefined) => (wh ?? []).map((v) => opt(v / 1000, 3));
+  // Optional ENERGY fields are left out (JSON.stringify drops undefined) when the caller has no value.
+  const kwh = (wh: number[] | undefined) => wh?.map((v) => opt(v / 1000, 3));
   const energy = {
-    TotalStartTime: extras.totalStartTime ?? null,
+    TotalStartTime: extras.totalStartTime,
     Total: perCh('E', 3, 1 / 1000),
     Yesterday: kwh(extras.yesterdayWh),
     Today: kwh(extras.todayWh),
-    Period: (extras.periodWh ?? []).map((v) => opt(v, 2)),
+    Period: extras.periodWh?.map((v) => opt(v, 2)),
     Power: perCh('P', 0),
     ApparentPower: perCh('VA', 0),
     ReactivePower: ch.map((n) => {
