@@ -152,6 +152,22 @@ describe('POST /api/v1/aicss/dados', () => {
     expect(h.rows).toEqual([{ reading_count: 2 }]);
   });
 
+  it('takes the de-duplicating path when a row got in outside ingest (the counter state did not know it)', async () => {
+    const r = reading({ device: 'dev-outside', seq: 0, ts: T0, e1: 1 });
+    expect((await postBatch(app.url, batch('gw-a', [r]))).status).toBe(200);
+    await db.pool.query(
+      `update device_counter_state set ts = null, boot = null, seq = null where device_id = $1`,
+      ['dev-outside'],
+    );
+    const res = await postBatch(
+      app.url,
+      batch('gw-a', [r, reading({ device: 'dev-outside', seq: 1, ts: T0 + 10_000, e1: 3 })]),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(await readingsOf('dev-outside')).toBe(2);
+  });
+
   it('refuses a used key with different content (422) and writes nothing', async () => {
     const b = batch('gw-a', [reading({ device: 'dev-key', seq: 0, ts: T0, e1: 1 })]);
     expect((await postBatch(app.url, b)).status).toBe(200);
