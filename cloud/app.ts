@@ -107,8 +107,23 @@ export async function buildCloudApp(deps: CloudDeps, opts: BuildCloudAppOptions 
   registerErrorHandlers(app);
 
   await app.register(fastifyHelmet, {
-    // The API serves JSON; the only HTML is Swagger UI, which sets its own CSP for its static files.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // Same-origin only: the API answers JSON, and the dashboard (cloud/web) is served by this app from its
+    // own origin. No upgrade-insecure-requests: a plain-HTTP install on a LAN must still load its own assets.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+      },
+    },
     hsts: https ? undefined : false,
   });
   if (config.corsOrigins.length > 0) {

@@ -65,8 +65,9 @@ export function typeOf(s: Schema): string {
 
 function limits(s: Schema): string {
   const parts: string[] = [];
-  if (s.minimum !== undefined) parts.push(`≥ ${s.minimum}`);
-  if (s.maximum !== undefined) parts.push(`≤ ${s.maximum}`);
+  // zod's int() carries the safe-integer range as bounds: noise in a reference.
+  if (s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER) parts.push(`≥ ${s.minimum}`);
+  if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) parts.push(`≤ ${s.maximum}`);
   if (s.minLength !== undefined && s.minLength > 0) parts.push(`length ≥ ${s.minLength}`);
   if (s.maxLength !== undefined) parts.push(`length ≤ ${s.maxLength}`);
   if (s.default !== undefined) parts.push(`default \`${JSON.stringify(s.default)}\``);

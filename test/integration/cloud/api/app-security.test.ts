@@ -14,7 +14,8 @@ describe('security headers and CORS', () => {
     const res = await cloud.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     // Plain HTTP: no HSTS (it would be ignored, and breaks a later move to another host name).
     expect(res.headers['strict-transport-security']).toBeUndefined();
