@@ -4,7 +4,7 @@ import { DayPostoEnergy, priceEnergy } from './cost/energy-pricing.ts';
 import { FlagLookup } from './cost/flags.ts';
 import { HolidayCalendar, type HolidayConfig } from './cost/holidays.ts';
 import type { LocalDate, TimeZoneClock } from './cost/local-time.ts';
-import { amountToRs } from './cost/money.ts';
+import { amountToCents, amountToRs, centsToRs } from './cost/money.ts';
 import { TariffLookup } from './cost/tariff-lookup.ts';
 import { grossUpAmount } from './cost/taxes.ts';
 import type { FlagMonth, HourEnergy, Modality, Posto, SiteTaxes, TariffResolution } from './cost/types.ts';
@@ -21,6 +21,12 @@ export interface ModalityPrice {
   grossRs: number | null;
   byPosto: { posto: Posto; kwh: number; netRs: number }[];
   unpricedKwh: number;
+}
+
+interface Side extends ModalityPrice {
+  /** Exact gross (or net without taxes) amount, for the difference. */
+  exact: bigint;
+  measuredWh: number;
 }
 
 export interface ModalityComparison {
@@ -56,7 +62,7 @@ export function compareModalities(input: {
   const notes: string[] = [];
   const flags = new FlagLookup(input.flags);
   let provisional = false;
-  const side = (modality: Modality, tariffs: TariffResolution): ModalityPrice | null => {
+  const side = (modality: Modality, tariffs: TariffResolution): Side | null => {
     const classifier =
       modality === 'Branca'
         ? new PostoClassifier({
@@ -94,6 +100,8 @@ export function compareModalities(input: {
     }
     const net = priced.energyAmount + priced.flagAmount;
     return {
+      exact: input.taxes ? grossUpAmount(net, input.taxes) : net,
+      measuredWh: priced.measuredWh,
       modality,
       netRs: round(amountToRs(net), 2),
       grossRs: input.taxes ? round(amountToRs(grossUpAmount(net, input.taxes)), 2) : null,
@@ -106,29 +114,35 @@ export function compareModalities(input: {
     };
   };
   const convencional = side('Convencional', input.conventional);
-  let branca: ModalityPrice | null = null;
+  let branca: Side | null = null;
   if (!input.branca) notes.push('Branca: tariffs not loaded');
   else if (input.schedules.length === 0)
     notes.push('Branca: no ponta/intermediário hours known for this distributor');
   else branca = side('Branca', input.branca);
-  const kwh = input.hours.reduce((s, h) => s + h.wh, 0) / 1000;
+  const kwh = (convencional?.measuredWh ?? branca?.measuredWh ?? 0) / 1000;
   let cheaper: Modality | null = null;
   let differenceRs: number | null = null;
   let differencePct: number | null = null;
   if (convencional && branca && convencional.unpricedKwh === 0 && branca.unpricedKwh === 0) {
-    const c = convencional.grossRs ?? convencional.netRs;
-    const b = branca.grossRs ?? branca.netRs;
+    const c = convencional.exact;
+    const b = branca.exact;
     cheaper = b < c ? 'Branca' : 'Convencional';
-    differenceRs = round(Math.abs(c - b), 2);
-    const dearer = Math.max(c, b);
-    differencePct = dearer > 0 ? round((100 * Math.abs(c - b)) / dearer, 2) : 0;
+    const diff = c > b ? c - b : b - c;
+    const dearer = c > b ? c : b;
+    differenceRs = centsToRs(amountToCents(diff));
+    differencePct = dearer > 0n ? round((100 * Number(diff)) / Number(dearer), 2) : 0;
   }
+  const strip = (x: Side | null): ModalityPrice | null => {
+    if (!x) return null;
+    const { exact: _exact, measuredWh: _measuredWh, ...rest } = x;
+    return rest;
+  };
   return {
     from: input.from,
     to: input.to,
     kwh: round(kwh, 6),
-    convencional,
-    branca,
+    convencional: strip(convencional),
+    branca: strip(branca),
     notes,
     cheaper,
     differenceRs,
