@@ -127,8 +127,8 @@ export function compareModalities(input: {
     const c = convencional.exact;
     const b = branca.exact;
     cheaper = b < c ? 'Branca' : 'Convencional';
-    const diff = c > b ? c - b : b - c;
-    const dearer = c > b ? c : b;
+    const [low, dearer] = c > b ? [b, c] : [c, b];
+    const diff = dearer - low;
     differenceRs = centsToRs(amountToCents(diff));
     differencePct = dearer > 0n ? round((100 * Number(diff)) / Number(dearer), 2) : 0;
   }
