@@ -165,7 +165,9 @@ export class SyncService {
   syncNow(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     if (this.#run) {
+      // Wakes a run that waits on the backlog throttle, so live data goes out at the schedule's pace.
       this.#again = true;
+      this.#wake?.();
       return this.#run;
     }
     this.#run = this.#loop()
@@ -473,11 +475,13 @@ export class SyncService {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.#wake = resolve;
-      this.#sleepTimer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(this.#sleepTimer);
         this.#wake = undefined;
         resolve();
-      }, ms);
+      };
+      this.#wake = done;
+      this.#sleepTimer = setTimeout(done, ms);
     });
   }
 }
