@@ -10,17 +10,17 @@ import { GatewayBus } from './bus.ts';
 import { applyCloudOverrides, CLOUD_CONFIG_KV } from './cloud-config.ts';
 import type { GatewayConfig } from './config/config-schema.ts';
 import { buildGatewayStatus } from './gateway-status.ts';
-import { GatewayHttpServer } from './http/http-server.ts';
+import type { GatewayHttpServer } from './http/http-server.ts';
 import type { GatewayStatusResponse } from './http/status-schema.ts';
 import { DeviceTracker } from './ingest/device-tracker.ts';
 import { IngestPipeline } from './ingest/ingest-pipeline.ts';
 import { IngestStats } from './ingest/ingest-stats.ts';
-import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import { BrokerCredentials } from './mqtt/broker-auth.ts';
-import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
-import { ExternalBrokerClient } from './mqtt/external-broker-client.ts';
+import type { EmbeddedBroker } from './mqtt/embedded-broker.ts';
+import type { ExternalBrokerClient } from './mqtt/external-broker-client.ts';
 import { MqttMessageHandler } from './mqtt/mqtt-message-handler.ts';
-import { type OpenPort, SerialSource } from './serial/serial-source.ts';
+import type { OpenPort, SerialSource } from './serial/serial-source.ts';
 import { SyncService } from './sync/sync-service.ts';
 
 /**
@@ -189,16 +189,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
     sync.start();
 
-    metrics = createGatewayMetrics({
-      stats,
-      bus,
-      clock,
-      backlog: () => b.store.backlog(),
-      serialPorts: () => serial.map((s) => s.status()),
-      mqttClients: () => broker?.connectedClients ?? 0,
-    });
-    const m = metrics;
-
+    // Parts are imported when configured: a gateway without serial ports never loads serialport, one
+    // without HTTP never loads prom-client (start-up time and RSS on a 1 GB board).
     if (config.broker.enabled) {
       const handler = new MqttMessageHandler({ log, pipeline, stats, sourceId: 'mqtt' });
       const credentials = new BrokerCredentials(
@@ -207,6 +199,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         config.broker.observers,
       );
       const topicPrefix = config.alerts.mqtt.topicPrefix;
+      const { EmbeddedBroker } = await import('./mqtt/embedded-broker.ts');
       const br = new EmbeddedBroker({
         log,
         config: config.broker,
@@ -223,6 +216,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     if (config.externalBroker.enabled) {
       const handler = new MqttMessageHandler({ log, pipeline, stats, sourceId: 'mqtt-external' });
+      const { ExternalBrokerClient } = await import('./mqtt/external-broker-client.ts');
       const ext = new ExternalBrokerClient({
         log,
         config: config.externalBroker,
@@ -237,11 +231,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
 
     if (config.http.enabled) {
+      const [{ GatewayHttpServer }, { createGatewayMetrics }] = await Promise.all([
+        import('./http/http-server.ts'),
+        import('./metrics.ts'),
+      ]);
+      metrics = createGatewayMetrics({
+        stats,
+        bus,
+        clock,
+        backlog: () => b.store.backlog(),
+        serialPorts: () => serial.map((s) => s.status()),
+        mqttClients: () => broker?.connectedClients ?? 0,
+      });
       const h = new GatewayHttpServer({
         log,
         config: config.http,
         pipeline,
-        registry: m.registry,
+        registry: metrics.registry,
         status,
         health: () => health(),
       });
@@ -249,7 +255,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await h.start();
     }
 
+    const { SerialSource } =
+      config.serial.ports.length > 0
+        ? await import('./serial/serial-source.ts')
+        : { SerialSource: undefined };
     for (const port of config.serial.ports) {
+      if (!SerialSource) break;
       const s = new SerialSource({
         log,
         port,

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { SerialPort } from 'serialport';
 import { AppError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { CONFIG_FILE_ENV, type LoadedConfig, loadConfig } from './config/load-config.ts';
@@ -65,11 +64,16 @@ export async function runGateway(opts: { config?: string }): Promise<void> {
   for (const w of loaded.warnings) log.warn(w);
   log.info({ file: loaded.file ?? '(none: defaults and environment)' }, 'configuration loaded');
 
+  // serialport (native binding) is loaded only when ports are configured.
+  const SerialPort = config.serial.ports.length > 0 ? (await import('serialport')).SerialPort : undefined;
   const gateway = createGateway({
     log,
     config,
     clock: Date.now,
-    openPort: (o) => new SerialPort(o),
+    openPort: (o) => {
+      if (!SerialPort) throw new Error('serial ports are not configured');
+      return new SerialPort(o);
+    },
     softwareVersion: softwareVersion(),
   });
 

@@ -94,12 +94,12 @@ export class ExternalBrokerClient {
     });
     return new Promise((resolve) => {
       client.on('connect', (connack) => {
-        this.#connected = true;
         this.#log.info(
           { url: config.url, sessionPresent: connack.sessionPresent },
           'connected to external broker',
         );
-        // Subscribing again is harmless with a present session and needed without one.
+        // Subscribing again is harmless with a present session and needed without one. `connected`
+        // turns true only once the broker granted the subscriptions.
         client.subscribe(
           Object.fromEntries(config.topics.map((t) => [t, { qos: 1 as const }])),
           (err, granted) => {
@@ -107,6 +107,7 @@ export class ExternalBrokerClient {
             for (const g of granted ?? [])
               if (g.qos > 1)
                 this.#log.error({ topic: g.topic, code: g.qos }, 'subscription refused by broker');
+            this.#connected = !err;
           },
         );
         client.publish(statusTopic, 'Online', { qos: 1, retain: true });

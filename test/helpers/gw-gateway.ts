@@ -19,16 +19,22 @@ export interface TestGateway {
   httpUrl: string;
   /** Reads the stored readings straight from the SQLite file (a separate read-only connection). */
   storedKeys(): Array<{ device: string; boot: number; seq: number }>;
+  /** Stops the gateway and removes its folder (unless `opts.dir` was given). */
   close(): Promise<void>;
+  /** Stops the gateway, keeping its folder (to start another one on it). */
+  stop(): Promise<void>;
 }
 
 const realSerial: OpenPort = (o) => new SerialPort(o);
 
 export async function startTestGateway(
   overrides: GatewayConfigInput = {},
-  opts: { openPort?: OpenPort } = {},
+  opts: {
+    openPort?: OpenPort /** Reuse this folder (a restart); it is then left in place on close. */;
+    dir?: string;
+  } = {},
 ): Promise<TestGateway> {
-  const dir = await tempDir('cds-gw-test-');
+  const dir = opts.dir ? { path: opts.dir, cleanup: async () => undefined } : await tempDir('cds-gw-test-');
   const base: Record<string, unknown> = {
     gatewayId: 'gw-test',
     dataDir: dir.path,
@@ -73,6 +79,9 @@ export async function startTestGateway(
     async close() {
       await gateway.stop();
       await dir.cleanup();
+    },
+    async stop() {
+      await gateway.stop();
     },
   };
 }
