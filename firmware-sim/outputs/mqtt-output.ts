@@ -43,6 +43,8 @@ export interface MqttOutputStats {
   droppedInFlight: number;
   connects: number;
   commands: number;
+  /** Highest number of unacknowledged publishes at any moment (≤ the window). */
+  maxInflight: number;
 }
 
 interface BoardLink {
@@ -62,6 +64,7 @@ export class MqttOutput {
     droppedInFlight: 0,
     connects: 0,
     commands: 0,
+    maxInflight: 0,
   };
   readonly #opts: MqttOutputOptions;
   readonly #deps: MqttOutputDeps;
@@ -179,6 +182,7 @@ export class MqttOutput {
 
   #send(link: BoardLink, m: MqttMessage): void {
     this.#inflight++;
+    if (this.#inflight > this.stats.maxInflight) this.stats.maxInflight = this.#inflight;
     this.stats.published++;
     let done = false;
     const release = (outcome: 'acked' | 'failed' | 'dropped') => {
