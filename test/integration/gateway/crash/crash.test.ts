@@ -113,7 +113,7 @@ describe('gateway crash (kill -9) under QoS 1 load', () => {
         );
       }
     };
-    DEVICES.forEach((_, i) => pump(i));
+    for (let i = 0; i < DEVICES.length; i++) pump(i);
 
     for (let k = 0; k < KILLS; k++) {
       const p = startGateway();
