@@ -17,7 +17,7 @@ import {
   upsertAlerts,
   upsertLosses,
 } from './ingest-repository.ts';
-import { copyReadings, copyReadingsDeduplicated, readingCopyLine } from './readings-repository.ts';
+import { CopyLineBuilder, copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
 import { type CounterState, lockCounterStates } from './rollup-repository.ts';
 import { applyRollups, type InsertedDeviceReadings, mayDuplicate } from './rollup-updater.ts';
 import { checkRows, type IndexedReading, type RowCheck } from './row-validation.ts';
@@ -146,9 +146,10 @@ export class IngestService {
     // The fingerprint covers what the batch stores, in a normal form (the COPY line of each valid reading),
     // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch.
     const hash = createHash('sha256').update(`${batch.gatewayId}\n${batch.batchId}\n`);
+    const builder = new CopyLineBuilder();
     rows.parsed.forEach((r, i) => {
       if (r) {
-        const line = readingCopyLine(r, batch.gatewayId);
+        const line = builder.line(r, batch.gatewayId);
         lines.set(i, line);
         hash.update(line).update('\n');
       } else {

@@ -79,6 +79,20 @@ describe('POST /api/v1/aicss/dados', () => {
       config: null,
     });
     expect(await readingsOf('dev-ok')).toBe(3);
+    const stored = await db.pool.query(
+      `select ts, received_at, voltage_v, energy_wh, power_w, flags, gateway_id, source from readings
+        where device_id = 'dev-ok' and seq = 1`,
+    );
+    expect(stored.rows[0]).toEqual({
+      ts: new Date(T0 + 10_000),
+      received_at: new Date(T0 + 10_050),
+      voltage_v: 127,
+      energy_wh: [101, null],
+      power_w: [null, null],
+      flags: 0,
+      gateway_id: 'gw-a',
+      source: 'sim',
+    });
     const dev = await db.pool.query(
       'select site_id, gateway_id, last_reading_ts from devices where device_id = $1',
       ['dev-ok'],
