@@ -3,6 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeClaim } from '../../../../cloud/aicss/claim.ts';
+import { SitesRepository } from '../../../../cloud/aicss/sites-repository.ts';
+import { createPool } from '../../../../cloud/db/pool.ts';
 import { loadCloudConfig, startCloud } from '../../../../cloud/server.ts';
 import { silentLogger } from '../../../../shared/log.ts';
 import { createTestDatabase, type TestDatabase } from '../../../helpers/postgres.ts';
@@ -119,5 +122,36 @@ describe('cloud/server.ts', () => {
     } finally {
       await cloud.stop();
     }
+  });
+
+  it('`cds cloud gateway add` prints a token and a claim for an existing site', async () => {
+    const env = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+    const cds = (...args: string[]) =>
+      execFileSync(process.execPath, ['bin/cds.mjs', 'cloud', ...args, '--data-dir', dir], {
+        env,
+        encoding: 'utf8',
+      });
+    // The database is migrated by the earlier tests; one process start is enough to test the command.
+    const pool = createPool({ url: db.url, log: silentLogger(), max: 1 });
+    await new SitesRepository(pool).create('casa-cli', { name: 'Casa CLI' });
+    await pool.end();
+    const out = cds(
+      'gateway',
+      'add',
+      '--site',
+      'casa-cli',
+      '--id',
+      'gw-cli',
+      '--cloud-url',
+      'https://cds.example',
+    );
+    const claim = /claim: (cds1:\S+)/.exec(out)?.[1];
+    const token = /token \(shown only now\): (\S+)/.exec(out)?.[1];
+    expect(claim && decodeClaim(claim)).toEqual({
+      cloudUrl: 'https://cds.example',
+      gatewayId: 'gw-cli',
+      token,
+      siteId: 'casa-cli',
+    });
   });
 });
