@@ -1,0 +1,245 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createReportScheduler } from '../../../../cloud/analytics/reports/report-scheduler.ts';
+import { silentLogger } from '../../../../shared/log.ts';
+import { SEED } from '../../../helpers/cloud-app.ts';
+import { batch, reading } from '../../../helpers/cloud-fixtures.ts';
+import { type AnalyticsCloud, configureSite, createAnalyticsCloud } from './helpers/analytics-fixture.ts';
+import { parseCsvStrictly } from './helpers/strict-csv.ts';
+
+/**
+ * Reports (on demand, stored, scheduled) and the SCR export, on SYNTHETIC readings sent through the real
+ * ingest: 2026-07-01 00:00 → 2026-07-02 23:50 local, one reading every 10 min, except a missing hour
+ * (2026-07-01 05:00–05:59 local); voltage absent on every 7th reading and temperature never sent (NA).
+ */
+let cloud: AnalyticsCloud;
+const START = Date.parse('2026-07-01T03:00:00Z');
+const sent: { ts: number; seq: number; e1: number; e2: number; v?: number }[] = [];
+
+beforeAll(async () => {
+  cloud = await createAnalyticsCloud();
+  cloud.clock.set(Date.parse('2026-08-03T12:00:00Z'));
+  await configureSite(cloud.pool, SEED.siteA, { icms: 0.18, pis: 0.0082, cofins: 0.0377, cosip: 18.5 });
+  await cloud.pool.query(
+    `update devices set expected_interval_s = 600, first_seen_at = '2026-07-01T03:00:00Z' where device_id = $1`,
+    [SEED.deviceA],
+  );
+  const readings = [];
+  for (let i = 0; i < 2 * 144; i++) {
+    if (i >= 30 && i < 36) continue;
+    const r = {
+      ts: START + i * 600_000,
+      seq: i,
+      e1: 100 + 5 * i,
+      e2: 200 + 8 * i,
+      ...(i % 7 === 0 ? {} : { v: 127.5 }),
+    };
+    sent.push(r);
+    readings.push(
+      reading({
+        device: SEED.deviceA,
+        seq: r.seq,
+        ts: r.ts,
+        e1: r.e1,
+        e2: r.e2,
+        p1: 30,
+        p2: 48,
+        ...(r.v ? { v: r.v } : {}),
+        lampInternal: i % 2 === 0,
+      }),
+    );
+  }
+  const b = batch(SEED.gatewayA, readings);
+  const res = await cloud.app.inject({
+    method: 'POST',
+    url: '/api/v1/aicss/dados',
+    headers: {
+      ...cloud.auth('gatewayA'),
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'idempotency-key': b.batchId,
+    },
+    payload: gzipSync(JSON.stringify(b)),
+  });
+  expect(res.statusCode).toBe(200);
+  await cloud.pool.query(
+    `insert into alerts (gateway_id, alert_id, device_id, site_id, rule, severity, state, raised_at)
+     values ($1, 'a1', $2, $3, 'voltage_low', 'warning', 'cleared', '2026-07-01T12:00:00Z'),
+            ($1, 'a2', $2, $3, 'voltage_low', 'warning', 'raised', '2026-07-02T12:00:00Z')`,
+    [SEED.gatewayA, SEED.deviceA, SEED.siteA],
+  );
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const get = (url: string) => cloud.app.inject({ method: 'GET', url, headers: cloud.auth('viewer') });
+
+describe('GET /api/v1/export/scr', () => {
+  it('streams raw readings as a CSV R reads as is: header, ISO timestamps, NA for missing', async () => {
+    const res = await get(`/api/v1/export/scr?deviceId=${SEED.deviceA}&from=2026-07-01&to=2026-07-02`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const csv = parseCsvStrictly(res.rawPayload, {
+      header:
+        'device_id,timestamp,seq,uptime_s,voltage_v,freq_hz,p1_w,p2_w,e1_wh,e2_wh,pf1,pf2,temp_c,rh_pct,light_level,distance_cm,internal_led,external_led,status_flags,clock_synced',
+      character: ['device_id'],
+      timestamps: ['timestamp'],
+    });
+    expect(csv.rows).toHaveLength(sent.length);
+    sent.forEach((s, i) => {
+      const row = csv.rows[i]!;
+      expect(row.device_id).toBe(SEED.deviceA);
+      expect(row.timestamp).toBe(new Date(s.ts).toISOString());
+      expect(row.seq).toBe(s.seq);
+      expect(row.voltage_v).toBe(s.v ?? null);
+      expect(row.e1_wh).toBe(s.e1);
+      expect(row.e2_wh).toBe(s.e2);
+      expect(row.temp_c).toBeNull();
+      expect(row.internal_led).toBe(s.seq % 2 === 0 ? 1 : 0);
+      expect(row.external_led).toBeNull();
+      expect(row.clock_synced).toBe(1);
+    });
+  });
+
+  it('streams the hourly variant on a regular grid with NA rows for the missing hour', async () => {
+    const res = await get(`/api/v1/export/scr?siteId=${SEED.siteA}&from=2026-07-01&to=2026-07-01&level=hour`);
+    expect(res.statusCode).toBe(200);
+    const csv = parseCsvStrictly(res.rawPayload, {
+      header:
+        'device_id,site_id,hour_start,energy_wh,e1_wh,e2_wh,voltage_min,voltage_max,voltage_mean,power_max_w,reading_count,expected_count,completeness,lamp_internal_on_count,lamp_external_on_count',
+      character: ['device_id', 'site_id'],
+      timestamps: ['hour_start'],
+    });
+    expect(csv.rows).toHaveLength(24);
+    expect(csv.rows.map((r) => r.hour_start)).toEqual(
+      [...Array(24).keys()].map((h) => new Date(START + h * 3_600_000).toISOString()),
+    );
+    const hole = csv.rows[5]!;
+    expect(hole).toMatchObject({
+      energy_wh: null,
+      reading_count: null,
+      completeness: null,
+      expected_count: 6,
+    });
+    expect(csv.rows[4]).toMatchObject({ reading_count: 6, completeness: 1, voltage_max: 127.5 });
+    expect(csv.rows[6]!.reading_count).toBe(6);
+  });
+
+  it('needs a viewer and a scope', async () => {
+    expect(
+      (
+        await cloud.app.inject({
+          method: 'GET',
+          url: `/api/v1/export/scr?siteId=${SEED.siteA}&from=2026-07-01&to=2026-07-02`,
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect((await get('/api/v1/export/scr?from=2026-07-01&to=2026-07-02')).statusCode).toBe(400);
+  });
+});
+
+describe('reports', () => {
+  it('builds a monthly site report with the bill, savings, alerts and data quality, as JSON and CSV', async () => {
+    const json = (
+      await get(`/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=monthly&date=2026-07-15`)
+    ).json();
+    expect(json.period).toEqual({ from: '2026-07-01', to: '2026-07-31', timeZone: 'America/Sao_Paulo' });
+    // Counter deltas: (e1: 5 Wh + e2: 8 Wh) × 287 steps, the first reading has no predecessor.
+    expect(json.energy.kwh).toBeCloseTo((13 * 287) / 1000, 6);
+    expect(json.cost.bill).toMatchObject({
+      measuredKwh: 3.731,
+      availability: { minimumKwh: 30 },
+      cosipRs: 18.5,
+    });
+    expect(json.alerts).toEqual({
+      total: 2,
+      byRule: [{ rule: 'voltage_low', severity: 'warning', count: 2 }],
+    });
+    expect(json.dataQuality).toMatchObject({ missingHours: 29 * 24 + 1, receivedReadings: sent.length });
+    expect(json.dataQuality.missingDays).toHaveLength(29);
+    // 1 July has 23 of 24 hours (95.8 % ≥ the 90 % threshold) and 2 July all 24: two board-days count.
+    expect(json.savings).toMatchObject({ boardDaysCounted: 2, boardDaysSkipped: 29 });
+    expect(json.savings.baseline.kwh).toBe(3);
+    const csv = await get(
+      `/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=monthly&date=2026-07-15&format=csv`,
+    );
+    const parsed = parseCsvStrictly(csv.rawPayload, {
+      header: 'date,kwh,kwh_internal,kwh_external,net_rs,gross_rs,completeness,missing_hours',
+      character: ['date'],
+    });
+    expect(parsed.rows).toHaveLength(32);
+    expect(parsed.rows[31]!.date).toBe('TOTAL');
+    expect(parsed.rows[5]).toMatchObject({ date: '2026-07-06', kwh: null, net_rs: null, missing_hours: 24 });
+  });
+
+  it('keeps a report generated on request and serves it for download', async () => {
+    const created = await cloud.app.inject({
+      method: 'POST',
+      url: `/api/v1/analytics/relatorios/arquivo?deviceId=${SEED.deviceA}&kind=daily&date=2026-07-02`,
+      headers: cloud.auth('operator'),
+    });
+    expect(created.statusCode).toBe(201);
+    const meta = created.json();
+    expect(meta).toMatchObject({
+      scopeKind: 'device',
+      scopeId: SEED.deviceA,
+      kind: 'daily',
+      periodFrom: '2026-07-02',
+      trigger: 'manual',
+    });
+    const csv = await get(`/api/v1/analytics/relatorios/arquivo/${meta.reportId}`);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.body).toBe(await readFile(meta.filePath, 'utf8'));
+    const json = (await get(`/api/v1/analytics/relatorios/arquivo/${meta.reportId}?format=json`)).json();
+    expect(json.energy.kwh).toBeCloseTo((13 * 144) / 1000, 6);
+    expect((await get('/api/v1/analytics/relatorios/arquivo/999999')).statusCode).toBe(404);
+    const viewerPost = await cloud.app.inject({
+      method: 'POST',
+      url: `/api/v1/analytics/relatorios/arquivo?deviceId=${SEED.deviceA}&kind=daily`,
+      headers: cloud.auth('viewer'),
+    });
+    expect(viewerPost.statusCode).toBe(403);
+  });
+
+  it('generates the previous month of every site on the cron schedule, once', async () => {
+    vi.useFakeTimers({
+      now: Date.parse('2026-08-01T05:59:58Z'),
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
+    const scheduler = createReportScheduler({
+      log: silentLogger(),
+      config: { ...cloud.deps.config, reports: { cron: '0 6 1 * *', dir: cloud.reportsDir } },
+      pool: cloud.pool,
+      clock: () => Date.now(),
+    });
+    scheduler.start();
+    try {
+      await vi.advanceTimersByTimeAsync(4_000);
+      await vi.waitFor(
+        async () => {
+          const { rows } = await cloud.pool.query(
+            `select scope_id, kind, period_from::text, trigger from reports where trigger = 'schedule' order by scope_id`,
+          );
+          expect(rows).toEqual([
+            { scope_id: SEED.siteA, kind: 'monthly', period_from: '2026-07-01', trigger: 'schedule' },
+            { scope_id: SEED.siteB, kind: 'monthly', period_from: '2026-07-01', trigger: 'schedule' },
+          ]);
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+    } finally {
+      await scheduler.stop();
+    }
+    // A second run (or a second instance) leaves the stored reports alone.
+    expect(await scheduler.runOnce()).toEqual([]);
+    const files = await readdir(join(cloud.reportsDir, SEED.siteA));
+    expect(files).toContain(`site-${SEED.siteA}-monthly-2026-07-01_2026-07-31.csv`);
+  });
+});
