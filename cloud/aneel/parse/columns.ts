@@ -1,5 +1,5 @@
 /**
- * The real headers of the files CDS loads, in file order (aneel.md §2, §3, §4, §10). Header validation
+ * The real headers of the files CDS loads, in file order (aneel.md §2, §3, §4). Header validation
  * compares against these; the data dictionaries disagree with the files and are not trusted.
  */
 export const TARIFF_COLUMNS = [
@@ -56,24 +56,4 @@ export const SAMP_COLUMNS = [
   'DscDetalheMercado',
   'DatCompetencia',
   'VlrMercado',
-] as const;
-
-/** Columns the original CDS crawler mapped from `empreendimento-geracao-distribuida.csv` (aneel.md §10). */
-export const DG_COLUMNS = [
-  'DatGeracaoConjuntoDados',
-  'AnmPeriodoReferencia',
-  'SigUF',
-  'NomMunicipio',
-  'SigTipoConsumidor',
-  'DscClasseConsumo',
-  'DscSubGrupoTarifario',
-  'MdaPotenciaInstaladaKW',
-  'QtdUCRecebeCredito',
-  'NumCoordNEmpreendimento',
-  'NumCoordEEmpreendimento',
-  'DscModalidadeHabilitado',
-  'DscPorte',
-  'SigModalidadeEmpreendimento',
-  'DthAtualizaCadastralEmpreend',
-  'DscFonteGeracao',
 ] as const;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAneelScheduler } from '../../../../cloud/aneel/aneel-scheduler.ts';
 import { AneelSync, type AneelSyncDeps } from '../../../../cloud/aneel/aneel-sync.ts';
 import { realRetryDeps } from '../../../../cloud/aneel/ckan/retry.ts';
 import { getSync } from '../../../../cloud/aneel/etl-runs-repository.ts';
@@ -208,5 +209,75 @@ describe('datastore_search paging', () => {
     expect(pages.map((r) => r.query.get('offset'))).toEqual(['0', '50', '100', '150']);
     const flags = await flagsForRange(db.pool, { from: '2024-07-01', to: '2024-07-31' });
     expect(flags).toEqual([{ month: '2024-07-01', flag: 'Amarela', adicionalRsMwh: 18.85, published: true }]);
+  });
+});
+
+function capture() {
+  const scheduled: { expression: string; fire: () => Promise<void>; started: boolean; destroyed: boolean }[] =
+    [];
+  const schedule = (expression: string, fn: () => Promise<void>) => {
+    const t = { expression, fire: fn, started: false, destroyed: false };
+    scheduled.push(t);
+    return {
+      start: () => {
+        t.started = true;
+      },
+      destroy: () => {
+        t.destroyed = true;
+      },
+    };
+  };
+  return { scheduled, schedule };
+}
+
+describe('ANEEL scheduler', () => {
+  it('does nothing when aneel.enabled is false', async () => {
+    const { scheduled, schedule } = capture();
+    const s = createAneelScheduler({
+      log: silentLogger(),
+      config: { aneel: { baseUrl: ckan.baseUrl, cron: '0 4 * * *', enabled: false } },
+      pool: db.pool,
+      clock: Date.now,
+      schedule,
+    });
+    s.start();
+    expect(scheduled).toHaveLength(0);
+    await s.stop();
+  });
+
+  it('refuses an invalid cron expression at start', () => {
+    const s = createAneelScheduler({
+      log: silentLogger(),
+      config: { aneel: { baseUrl: ckan.baseUrl, cron: 'every day at 4', enabled: true } },
+      pool: db.pool,
+      clock: Date.now,
+    });
+    expect(() => s.start()).toThrow(/aneel\.cron/);
+  });
+
+  it('each tick runs a cron-triggered sync from the portal; the next tick skips the unchanged resources', async () => {
+    const { scheduled, schedule } = capture();
+    const s = createAneelScheduler({
+      log: silentLogger(),
+      config: { aneel: { baseUrl: ckan.baseUrl, cron: '0 4 * * *', enabled: true } },
+      pool: db.pool,
+      // 2024 → the default SAMP years are 2023 and 2024; only samp-2024.csv is in the (real) package listing
+      clock: () => Date.UTC(2024, 6, 1),
+      schedule,
+    });
+    s.start();
+    expect(scheduled.map((t) => [t.expression, t.started])).toEqual([['0 4 * * *', true]]);
+    await scheduled[0]!.fire();
+    await scheduled[0]!.fire();
+    const { rows } = await db.pool.query(
+      `select s.sync_id::int as sync, s.trigger, s.status, sum(r.rows_read)::int as read
+         from aneel_syncs s join etl_runs r using (sync_id) group by 1, 2, 3 order by 1`,
+    );
+    expect(rows).toEqual([
+      { sync: 1, trigger: 'cron', status: 'succeeded', read: 66 + 136 + 27 + 24 },
+      { sync: 2, trigger: 'cron', status: 'succeeded', read: 0 },
+    ]);
+    await s.stop();
+    expect(scheduled[0]!.destroyed).toBe(true);
   });
 });
