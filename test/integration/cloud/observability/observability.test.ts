@@ -88,14 +88,11 @@ describe('/metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.body;
-    for (const name of [
-      'cds_http_request_duration_seconds_bucket',
-      'cds_ingest_rows_total',
-      'cds_ingest_batch_duration_seconds_bucket',
-      'cds_query_duration_seconds_bucket',
-    ]) {
-      expect(text).toContain(name);
-    }
+    expect(text).toContain('cds_ingest_rows_total{result="accepted"} 180');
+    expect(text).toContain('cds_ingest_rows_total{result="rejected"} 1');
+    expect(text).toContain('cds_ingest_batch_duration_seconds_count 1');
+    expect(text).toMatch(/cds_ingest_rejections_total\{reason="[a-z_]+"\} 1/);
+    expect(text).toMatch(/cds_query_duration_seconds_count\{query="kpi"\} 1/);
     expect(text).toContain(
       'cds_http_request_duration_seconds_count{route="/api/v1/aicss/dados",method="POST",status="200"} 1',
     );
