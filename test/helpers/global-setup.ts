@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -43,6 +43,8 @@ export default async function setup(project: TestProject) {
     if (!process.env.DATABASE_URL && (await reachable(local))) adminUrl = local;
     else {
       embeddedDir = await mkdtemp(join(tmpdir(), 'cds-test-pg-'));
+      // mkdtemp makes the folder private to us; PostgreSQL runs as the `postgres` user and must enter it.
+      await chmod(embeddedDir, 0o755);
       embedded = await startEmbeddedPostgres({
         dataDir: join(embeddedDir, 'data'),
         persistent: false,
