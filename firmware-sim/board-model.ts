@@ -1,4 +1,3 @@
-import type { AicssRecord } from '../shared/protocol/aicss-serial.ts';
 import { BOARD_FLAGS } from '../shared/schemas/reading.ts';
 import type { LocalTime } from './clock.ts';
 import { LDR_MAX_HEALTHY, LDR_MIN_HEALTHY, type LdrModel, sampleLight, type Weather } from './daylight.ts';
@@ -12,6 +11,7 @@ import { lampLogic } from './lamp-logic.ts';
 import { LinkStage } from './link-stage.ts';
 import { Mains } from './mains.ts';
 import { Occupancy } from './occupancy.ts';
+import { buildRecord } from './record-builder.ts';
 import { Rng } from './rng.ts';
 import { restartReasonText, type SimEvent, type WireFault } from './sim-events.ts';
 import { temperatureFields } from './temperature-faults.ts';
@@ -282,43 +282,13 @@ export class Board {
     this.#energy.observeDay(lp.dayIndex);
     const energyWh = this.#energy.counters();
 
-    const rec: AicssRecord = { MSG: 0 };
     const nanFields: string[] = [];
-
-    // Clock.
     const up = Math.floor(upMs / 1000);
     const synced = now >= this.#clockSyncMs && !faults.active('unsynced');
-    rec.t = faults.active('clock1970') ? up : synced ? Math.floor(now / 1000) : 0;
-    if (rec.t === 0) flags |= BOARD_FLAGS.CLOCK_UNSYNCED;
-    rec.up = up;
-    if (this.#firstRecord) rec.rst = this.#resetReason;
-
-    const meterFail = faults.active('meter-fail');
-    const meterNan = faults.active('meter-nan');
+    const t = faults.active('clock1970') ? up : synced ? Math.floor(now / 1000) : 0;
+    if (t === 0) flags |= BOARD_FLAGS.CLOCK_UNSYNCED;
+    const meterFail = faults.active('meter-fail') !== undefined;
     if (meterFail) flags |= BOARD_FLAGS.METER_COMM_FAIL;
-    if (!meterFail) {
-      if (m.voltageV !== undefined) {
-        rec.V = v;
-        rec.F = f;
-      }
-      const r = rec as Record<string, number>;
-      m.channels.forEach((c, i) => {
-        const n = i + 1;
-        r[`I${n}`] = c.currentA;
-        r[`P${n}`] = c.powerW;
-        r[`VA${n}`] = c.apparentPowerVa;
-        if (c.powerFactor !== undefined) r[`PF${n}`] = c.powerFactor;
-        r[`E${n}`] = energyWh[i]!;
-      });
-      if (meterNan) {
-        for (const k of ['V', 'F', 'I1', 'P1', 'VA1', 'PF1', 'E1', 'I2', 'P2', 'VA2', 'PF2', 'E2']) {
-          if (k in rec) {
-            r[k] = Number.NaN;
-            nanFields.push(k);
-          }
-        }
-      }
-    }
 
     // Temperature and humidity.
     const dht = this.#dht.read(now, lp.hour, lp.dayOfYear, light.cloudCover);
@@ -329,19 +299,30 @@ export class Board {
       sentinelVariant: faults.active('temp-sentinel')?.params.variant,
     });
     flags |= temp.flags;
-    if (temp.T1 !== undefined) rec.T1 = temp.T1;
-    if (temp.RH1 !== undefined) rec.RH1 = temp.RH1;
-    nanFields.push(...temp.nanFields);
-
-    rec.ldr = ldr;
-    if (dist !== undefined) rec.dist = dist;
-    rec.led_in = ledIn ? 1 : 0;
-    rec.led_ext = ledExt ? 1 : 0;
     if (this.#firstRecord && this.#restored) flags |= BOARD_FLAGS.ENERGY_RESTORED;
-    rec.st = flags;
 
     if (faults.fired('msg-wrap')) this.#msg = MSG_WRAP_JUMP;
-    rec.MSG = this.#msg;
+    const rec = buildRecord(
+      {
+        msg: this.#msg,
+        t,
+        up,
+        rst: this.#firstRecord ? this.#resetReason : undefined,
+        meter: meterFail ? undefined : m,
+        frequencyHz: f,
+        energyWh,
+        meterNan: faults.active('meter-nan') !== undefined,
+        T1: temp.T1,
+        RH1: temp.RH1,
+        ldr,
+        dist,
+        ledIn,
+        ledExt,
+        st: flags,
+      },
+      nanFields,
+    );
+    nanFields.push(...temp.nanFields);
     this.#msg = (this.#msg + 1) >>> 0;
 
     if (!stuck) {
