@@ -15,7 +15,7 @@ import {
 
 const GATEWAYS = 50;
 const DEVICES_PER_GATEWAY = 2;
-const BATCHES_PER_GATEWAY = 3;
+const BATCHES_PER_GATEWAY = 2;
 const READINGS_PER_DEVICE_PER_BATCH = 40;
 const STEP_MS = 10_000;
 

@@ -149,7 +149,7 @@ describe('hourly rollups at ingest', () => {
           });
         },
       ),
-      { numRuns: 12, endOnFailure: true },
+      { numRuns: 10, endOnFailure: true },
     );
   });
 
