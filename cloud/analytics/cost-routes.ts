@@ -11,6 +11,7 @@ import { computeBill } from './cost/bill-engine.ts';
 import { addDays } from './cost/local-time.ts';
 import { compareModalities } from './modality-advisor.ts';
 import { loadPricing } from './pricing-loader.ts';
+import { EconomiaOut, FaturaOut, ModalidadeOut } from './response-schemas.ts';
 import { lightingSavings } from './savings-service.ts';
 
 const SiteOnly = z.object({ siteId: z.string().min(1).max(64).describe('Site id') });
@@ -38,6 +39,7 @@ export async function registerCostRoutes(app: CloudApp, deps: CloudDeps): Promis
               '`days`: split by calendar days across tariff changes and flag months, like the distributor',
             ),
         }),
+        response: { 200: FaturaOut },
       },
     },
     async (request) => {
@@ -87,6 +89,7 @@ export async function registerCostRoutes(app: CloudApp, deps: CloudDeps): Promis
           'Energy and R$ saved by the smart lighting against the AICSS baseline (60 W × 5 h, 100 W × 12 h per board)',
         tags: ['analytics'],
         querystring: ScopeQuery.extend(RangeQuery.shape),
+        response: { 200: EconomiaOut },
       },
     },
     async (request) => {
@@ -153,6 +156,7 @@ export async function registerCostRoutes(app: CloudApp, deps: CloudDeps): Promis
             .optional()
             .describe('One window of this many days instead of 30 and 90'),
         }),
+        response: { 200: ModalidadeOut },
       },
     },
     async (request) => {

@@ -11,6 +11,7 @@ import { clockOf } from './consumo-routes.ts';
 import { ForecastImportsRepository } from './forecast/forecast-imports-repository.ts';
 import { compareImport, forecastScope } from './forecast/forecast-service.ts';
 import { parsePredictionCsv } from './forecast/import-csv.ts';
+import { ComparisonOut, ForecastOut, ImportMetaOut } from './response-schemas.ts';
 
 const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
 
@@ -55,6 +56,7 @@ export async function registerForecastRoutes(app: CloudApp, deps: CloudDeps): Pr
             .transform((v) => v === 'true')
             .describe('Also return the hourly forecast'),
         }),
+        response: { 200: ForecastOut },
       },
     },
     async (request) => {
@@ -95,6 +97,7 @@ export async function registerForecastRoutes(app: CloudApp, deps: CloudDeps): Pr
             fileName: z.string().max(200).optional(),
           }),
           body: z.string().min(1).describe('The CSV file'),
+          response: { 201: ImportMetaOut },
         },
       },
       async (request, reply) => {
@@ -169,6 +172,7 @@ export async function registerForecastRoutes(app: CloudApp, deps: CloudDeps): Pr
         summary: 'MAPE of an imported forecast and of the built-in one against the actuals',
         tags: ['analytics'],
         querystring: z.object({ importId: z.coerce.number().int().positive() }),
+        response: { 200: ComparisonOut },
       },
     },
     async (request) => {

@@ -190,4 +190,31 @@ describe('GET /api/v1/analytics/consumo', () => {
     expect(both.statusCode).toBe(400);
     expect((await consumo('siteId=nope&from=2026-07-09&to=2026-07-09')).statusCode).toBe(404);
   });
+
+  it('publishes every analytics route in the OpenAPI document, each with its access', async () => {
+    const doc = (await cloud.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const path of [
+      '/api/v1/analytics/consumo',
+      '/api/v1/analytics/fatura',
+      '/api/v1/analytics/economia',
+      '/api/v1/analytics/modalidade',
+      '/api/v1/analytics/previsao',
+      '/api/v1/analytics/previsao/import',
+      '/api/v1/analytics/previsao/comparacao',
+      '/api/v1/analytics/relatorios',
+      '/api/v1/analytics/relatorios/arquivo/{id}',
+      '/api/v1/export/scr',
+    ]) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    const access = Object.fromEntries(
+      cloud.app.cloudRoutes
+        .filter((r) => /analytics|export/.test(r.url))
+        .map((r) => [`${r.method} ${r.url}`, r.access]),
+    );
+    expect(access['POST /api/v1/analytics/previsao/import']).toEqual(['operator']);
+    expect(access['POST /api/v1/analytics/relatorios/arquivo']).toEqual(['operator']);
+    for (const [route, a] of Object.entries(access))
+      if (route.startsWith('GET')) expect([route, a]).toEqual([route, ['viewer']]);
+  });
 });
