@@ -5,19 +5,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, migrate, migrationStatus } from '../../../../cloud/db/migrate.ts';
 import { isAppError } from '../../../../shared/errors.ts';
 import { silentLogger } from '../../../../shared/log.ts';
-import { createTestDatabase } from '../../../helpers/postgres.ts';
+import { createTestDatabase, type TestDatabase } from '../../../helpers/postgres.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
 
 const log = silentLogger();
 
+let db: TestDatabase;
+let schemas = 0;
+
+/**
+ * Each test migrates its own schema of one shared database (search_path), which is much cheaper than a
+ * database per test; migrate() and everything it creates follow the search_path.
+ */
 async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  const schema = `m${++schemas}`;
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const pool = new pg.Pool({ connectionString: db.url, max: 6, options: `-c search_path=${schema}` });
   try {
     return await fn(pool);
   } finally {
     await pool.end();
-    await db.drop();
   }
 }
 
@@ -34,23 +44,27 @@ describe('migrate', () => {
   let dir: { path: string; cleanup(): Promise<void> };
 
   beforeAll(async () => {
+    db = await createTestDatabase();
     dir = await tempDir('cds-migrate-');
     await copyFile(join(DEFAULT_MIGRATIONS_DIR, '001_core.sql'), join(dir.path, '001_core.sql'));
     await writeFile(join(dir.path, '002_extra.sql'), 'create table extra (id int primary key);\n');
   });
-  afterAll(() => dir.cleanup());
+  afterAll(async () => {
+    await dir?.cleanup();
+    await db?.drop();
+  });
 
   it('applies the real migrations to an empty database, records them, and a re-run applies nothing', async () => {
     await withDb(async (pool) => {
       const first = await migrate({ pool, log });
       expect(first.applied[0]).toBe('001_core.sql');
       const tables = await pool.query<{ n: number }>(
-        `select count(*)::int n from pg_tables where tablename in ('sites','gateways','devices','reading_hourly',
+        `select count(*)::int n from pg_tables where schemaname = current_schema() and tablename in ('sites','gateways','devices','reading_hourly',
          'device_counter_state','alerts','losses','sync_batches','gateway_configs','ingest_rejections')`,
       );
       expect(tables.rows[0]!.n).toBe(10);
       const partitioned = await pool.query(`select 1 from pg_partitioned_table p
-        join pg_class c on c.oid = p.partrelid where c.relname = 'readings'`);
+        where p.partrelid = 'readings'::regclass`);
       expect(partitioned.rowCount).toBe(1);
       const rec = await pool.query<{ version: number; name: string; checksum: string }>(
         'select version, name, checksum from schema_migrations order by version',
