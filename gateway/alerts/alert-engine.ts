@@ -16,6 +16,13 @@ const ENERGY_KV = 'alerts.energy';
 /** One-shot alerts: raised by an event, cleared by time (`eventHoldMinutes`). */
 const EVENT_SUBJECTS = new Set(['db_recovered', 'dead_letter']);
 
+const describeSilent = (o: Observation) => `no reading for ${o.value} s (expected within ${o.threshold} s)`;
+const describeRebootLoop = (o: Observation) =>
+  `${o.value} boots within the reboot-loop window (limit ${o.threshold})`;
+const describeStorage = (o: Observation) =>
+  `buffer full (${o.value} of ${o.threshold} bytes): the full policy is dropping or refusing data`;
+const describeEvent = (o: Observation) => o.text ?? o.rule;
+
 export interface AlertEngineDeps {
   gatewayId: string;
   config: AlertsConfig;
@@ -101,19 +108,22 @@ export class AlertEngine {
   onReading(r: Reading): void {
     const now = this.#d.clock();
     this.#lastSeen.set(r.device, now);
-    this.#apply({
-      rule: 'board_silent',
-      device: r.device,
-      subject: 'silence',
-      severity: 'warning',
-      breach: false,
-      recovered: true,
-      resolved: true,
-      value: null,
-      threshold: null,
-      message: 'board reporting again',
-      minDurationMs: 0,
-    });
+    const silentKey = alertKey('board_silent', r.device, 'silence');
+    if (this.#tracker.has(silentKey)) {
+      this.#apply({
+        rule: 'board_silent',
+        device: r.device,
+        subject: 'silence',
+        severity: 'warning',
+        breach: false,
+        recovered: true,
+        resolved: true,
+        value: null,
+        threshold: null,
+        describe: describeSilent,
+        minDurationMs: 0,
+      });
+    }
     // A replayed record (board backlog after its Wi-Fi came back) describes the past: it counts for
     // energy, but must not raise "lamp failed" now.
     if (!(r.flags & BOARD_FLAGS.REPLAYED)) {
@@ -136,7 +146,7 @@ export class AlertEngine {
       recovered: false,
       value: boots.length,
       threshold: this.#config.rebootLoop.boots,
-      message: `${boots.length} boots within ${this.#config.rebootLoop.windowS} s`,
+      describe: describeRebootLoop,
       minDurationMs: 0,
     });
   }
@@ -165,7 +175,8 @@ export class AlertEngine {
       recovered: false,
       value: e.value ?? null,
       threshold: null,
-      message: e.message,
+      describe: describeEvent,
+      text: e.message,
       minDurationMs: 0,
     });
   }
@@ -187,7 +198,7 @@ export class AlertEngine {
         recovered: false,
         value: Math.round((now - seen) / 1000),
         threshold: Math.round(limitMs / 1000),
-        message: `no reading for ${Math.round((now - seen) / 1000)} s (expected every ${periodS} s)`,
+        describe: describeSilent,
         minDurationMs: 0,
       });
     }
@@ -206,7 +217,7 @@ export class AlertEngine {
         recovered: true,
         value: 0,
         threshold: cfg.rebootLoop.boots,
-        message: `no boot for ${cfg.rebootLoop.windowS} s`,
+        describe: describeRebootLoop,
         minDurationMs: 0,
       });
     }
@@ -221,9 +232,7 @@ export class AlertEngine {
         recovered: !storage.full,
         value: storage.usedBytes,
         threshold: storage.capBytes,
-        message: storage.full
-          ? `buffer full (${storage.usedBytes} of ${storage.capBytes} bytes); policy ${storage.policy}`
-          : 'buffer below its cap again',
+        describe: describeStorage,
         minDurationMs: 0,
       });
     }
@@ -259,7 +268,7 @@ export class AlertEngine {
         raisedAt: now,
         value: obs.value,
         threshold: obs.threshold,
-        message: obs.message,
+        message: obs.describe(obs),
       });
       this.#tracker.raised(key, event.id);
       this.#active.set(key, event);

@@ -15,7 +15,15 @@ export interface Observation {
   resolved?: boolean;
   value: number | null;
   threshold: number | null;
-  message: string;
+  /**
+   * Builds the alert text, only when one is raised. A module-level function, not a closure: rules run
+   * on every reading, and formatting or allocating per reading would cost more than the rules.
+   */
+  describe: (o: Observation) => string;
+  /** Nominal voltage of the voltage rules (for the text). */
+  nominal?: number;
+  /** Fixed text of a one-shot alert. */
+  text?: string;
   /** Breach must hold this long to raise, and recovery this long to clear. */
   minDurationMs: number;
 }
@@ -66,6 +74,11 @@ export class EpisodeTracker {
 
   activeId(key: string): string | null {
     return this.#states.get(key)?.activeId ?? null;
+  }
+
+  /** Whether the key has a pending or active episode (the engine skips idle keys that cannot change). */
+  has(key: string): boolean {
+    return this.#states.has(key);
   }
 
   observe(key: string, obs: Observation, now: number, allowRaise: () => boolean): Transition | undefined {

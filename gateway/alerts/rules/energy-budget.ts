@@ -28,14 +28,23 @@ export class EnergyBudget {
     for (const [device, st] of Object.entries(saved ?? {})) this.#states.set(device, st);
   }
 
+  #dayCache = { from: 0, to: 0, day: '' };
+
+  /** Site-local `YYYY-MM-DD`; cached per quarter hour, because Intl formatting per reading is costly. */
   localDay(ts: number): string {
-    return this.#fmt.format(ts);
+    const c = this.#dayCache;
+    if (ts >= c.from && ts < c.to) return c.day;
+    // Zone offsets are whole quarter hours, so every reading within one UTC quarter hour shares a day.
+    const from = ts - (ts % 900_000);
+    this.#dayCache = { from, to: from + 900_000, day: this.#fmt.format(ts) };
+    return this.#dayCache.day;
   }
 
   observe(r: Reading, cfg: AlertsConfig): Observation[] {
     if (cfg.timeZone !== this.#tz) {
       this.#tz = cfg.timeZone;
       this.#fmt = dayFormatter(cfg.timeZone);
+      this.#dayCache = { from: 0, to: 0, day: '' };
     }
     const counters = r.channels.map((c) => c.energyWh ?? null);
     if (counters.every((c) => c === null)) return [];
@@ -76,7 +85,7 @@ export class EnergyBudget {
         resolved: newDay && st.usedWh <= budget,
         value: Math.round(st.usedWh * 10) / 10,
         threshold: budget,
-        message: `energy today (${day}) ${Math.round(st.usedWh)} Wh above the daily budget of ${budget} Wh`,
+        describe: describeBudget,
         minDurationMs: 0,
       },
     ];
@@ -85,6 +94,10 @@ export class EnergyBudget {
   snapshot(): Record<string, EnergyDayState> {
     return Object.fromEntries(this.#states);
   }
+}
+
+function describeBudget(o: Observation): string {
+  return `energy today ${Math.round(o.value ?? 0)} Wh above the daily budget of ${o.threshold} Wh`;
 }
 
 function dayFormatter(timeZone: string): Intl.DateTimeFormat {

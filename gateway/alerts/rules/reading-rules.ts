@@ -11,6 +11,32 @@ import { PRODIST_BANDS } from '../prodist.ts';
 
 const s = (seconds: number) => seconds * 1000;
 
+function describePrecarious(o: Observation): string {
+  const [lo, hi] = PRODIST_BANDS[o.nominal as 127 | 220].adequate;
+  return `voltage ${o.value} V outside the adequate band ${lo}–${hi} V (PRODIST Módulo 8, nominal ${o.nominal} V)`;
+}
+
+function describeCritical(o: Observation): string {
+  const [lo, hi] = PRODIST_BANDS[o.nominal as 127 | 220].precarious;
+  return `voltage ${o.value} V in the critical band (outside ${lo}–${hi} V, PRODIST Módulo 8, nominal ${o.nominal} V)`;
+}
+
+function describeOverCurrent(o: Observation): string {
+  return `channel ${o.subject.slice(2)} current ${o.value} A above ${o.threshold} A`;
+}
+
+function describeLampFailure(o: Observation): string {
+  return `${o.subject} lamp commanded on but draws ${o.value ?? '?'} W (< ${o.threshold} W)`;
+}
+
+function describeLightWasted(o: Observation): string {
+  return `${o.subject} lamp on in daylight (LDR ${o.value} ≥ ${o.threshold})`;
+}
+
+function describeSensorFault(o: Observation): string {
+  return `sensor fault ${o.subject} persists`;
+}
+
 export function voltageRule(r: Reading, cfg: AlertsConfig): Observation[] {
   const v = r.voltageV;
   if (v === undefined || r.flags & BOARD_FLAGS.V_ABSENT) return [];
@@ -33,7 +59,8 @@ export function voltageRule(r: Reading, cfg: AlertsConfig): Observation[] {
       severity: 'warning',
       ...adequate,
       value: v,
-      message: `voltage ${v} V outside the adequate band ${bands.adequate[0]}–${bands.adequate[1]} V (PRODIST Módulo 8, nominal ${nominal} V)`,
+      nominal,
+      describe: describePrecarious,
       minDurationMs,
     },
     {
@@ -43,7 +70,8 @@ export function voltageRule(r: Reading, cfg: AlertsConfig): Observation[] {
       severity: 'critical',
       ...precarious,
       value: v,
-      message: `voltage ${v} V in the critical band (outside ${bands.precarious[0]}–${bands.precarious[1]} V, PRODIST Módulo 8, nominal ${nominal} V)`,
+      nominal,
+      describe: describeCritical,
       minDurationMs,
     },
   ];
@@ -66,7 +94,7 @@ export function overCurrentRule(r: Reading, cfg: AlertsConfig): Observation[] {
       recovered: a <= limit - c.hysteresisA,
       value: a,
       threshold: limit,
-      message: `channel ${n} current ${a} A above ${limit} A`,
+      describe: describeOverCurrent,
       minDurationMs: s(c.minDurationS),
     });
   });
@@ -97,7 +125,7 @@ export function lampFailureRule(r: Reading, cfg: AlertsConfig): Observation[] {
       resolved: !on,
       value: p ?? null,
       threshold: c.minPowerW,
-      message: `${lamp.subject} lamp commanded on but draws ${p ?? '?'} W (< ${c.minPowerW} W)`,
+      describe: describeLampFailure,
       minDurationMs: s(c.minDurationS),
     });
   }
@@ -123,7 +151,7 @@ export function lightWastedRule(r: Reading, cfg: AlertsConfig): Observation[] {
       resolved: !on,
       value: l,
       threshold: c.ldrThreshold,
-      message: `${lamp.subject} lamp on in daylight (LDR ${l} ≥ ${c.ldrThreshold})`,
+      describe: describeLightWasted,
       minDurationMs: s(c.minDurationS),
     });
   }
@@ -144,7 +172,7 @@ export function sensorFaultRule(r: Reading, cfg: AlertsConfig): Observation[] {
       recovered: !set,
       value: null,
       threshold: null,
-      message: `sensor fault ${name} persists`,
+      describe: describeSensorFault,
       minDurationMs: s(c.minDurationS),
     } satisfies Observation;
   });

@@ -11,7 +11,7 @@ const obs = (breach: boolean, recovered: boolean, over: Partial<Observation> = {
   recovered,
   value: 1,
   threshold: 1,
-  message: 'm',
+  describe: () => 'm',
   minDurationMs: 1000,
   ...over,
 });
