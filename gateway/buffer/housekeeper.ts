@@ -20,10 +20,9 @@ export interface HousekeepingResult {
 }
 
 /**
- * Background upkeep on a timer: retention of synced readings, expiry of dead letters (with a loss-ledger
- * entry, since that data never reached the cloud), of old cleared alerts and synced ledger entries, a
- * fresh bytes-per-reading estimate, and the size cap applied even when nothing is being written
- * (e.g. after the cap was lowered).
+ * Background upkeep on a timer: retention of synced readings, expiry of dead letters, of old cleared
+ * alerts and of synced ledger entries, a fresh bytes-per-reading estimate, and the size cap applied even
+ * when nothing is being written (e.g. after the cap was lowered).
  */
 export interface HousekeeperDeps {
   store: ReadingStore;
@@ -79,16 +78,9 @@ export class Housekeeper {
       if (n < CHUNK) break;
     }
     db.transaction(() => {
-      for (const e of deadLetters.expire(now - config.deadLetterRetentionDays * DAY_MS, CHUNK)) {
-        out.deadLetterExpired++;
-        losses.record({
-          device: e.device,
-          reason: 'dead_letter_expired',
-          count: e.readingCount,
-          fromTs: null,
-          toTs: null,
-        });
-      }
+      // No ledger entry here: a refused batch was recorded (`sync_refused`) when it was dead-lettered, and
+      // rows rejected one by one are counted by the cloud that rejected them.
+      out.deadLetterExpired = deadLetters.expire(now - config.deadLetterRetentionDays * DAY_MS, CHUNK).length;
       out.alertsExpired = alerts.expire(now - HISTORY_DAYS * DAY_MS);
       out.lossesExpired = losses.expire(now - HISTORY_DAYS * DAY_MS);
     })();

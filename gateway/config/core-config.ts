@@ -34,7 +34,9 @@ export const BufferConfig = z
       .number()
       .min(1)
       .default(90)
-      .describe('Dead-lettered batches and rows are kept this long, then expire with a loss-ledger entry'),
+      .describe(
+        'Dead-lettered batches and rows are kept this long for inspection, then deleted (a refused batch is already in the loss ledger as `sync_refused`)',
+      ),
     synchronous: z
       .enum(['FULL', 'NORMAL'])
       .default('FULL')
