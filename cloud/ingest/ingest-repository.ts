@@ -6,6 +6,7 @@ import type {
   LossEntry,
   SyncBatchResponse,
 } from '../../shared/schemas/sync.ts';
+import { type CounterState, type StateRow, toState } from './rollup-repository.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -152,6 +153,44 @@ export async function findDevices(
     [deviceIds],
   );
   return new Map(rows.map((r) => [r.device_id, { gatewayId: r.gateway_id, siteId: r.site_id }]));
+}
+
+export interface OwnedDevices {
+  /** Owner of every enrolled device among the ids (any gateway). */
+  owners: Map<string, DeviceOwner>;
+  /** Locked counter states of the devices owned by the gateway that have a state row. */
+  states: Map<string, CounterState>;
+}
+
+/**
+ * Owners of the devices and, in the same round trip, the lock on the counter states of those the gateway
+ * owns (FOR UPDATE, in id order: concurrent batches of the same devices wait here, never deadlock here).
+ */
+export async function lockOwnedDevices(
+  client: Queryable,
+  deviceIds: readonly string[],
+  gatewayId: string,
+): Promise<OwnedDevices> {
+  const { rows } = await client.query<
+    { device_id: string; gateway_id: string; site_id: string; has_state: boolean } & StateRow
+  >(
+    `with locked as materialized (
+       select s.device_id, s.ts, s.boot, s.seq, s.energy_wh, s.energy_boot from device_counter_state s
+        where s.device_id in (select device_id from devices where device_id = any($1::text[]) and gateway_id = $2)
+        order by s.device_id for update
+     )
+     select d.device_id, d.gateway_id, d.site_id, l.device_id is not null as has_state,
+            l.ts, l.boot, l.seq, l.energy_wh, l.energy_boot
+       from devices d left join locked l on l.device_id = d.device_id
+      where d.device_id = any($1::text[])`,
+    [[...new Set(deviceIds)].sort(), gatewayId],
+  );
+  const out: OwnedDevices = { owners: new Map(), states: new Map() };
+  for (const r of rows) {
+    out.owners.set(r.device_id, { gatewayId: r.gateway_id, siteId: r.site_id });
+    if (r.has_state) out.states.set(r.device_id, toState(r));
+  }
+  return out;
 }
 
 /** Enrolls devices to the gateway's site; returns the ids this call inserted (others raced in first). */

@@ -14,6 +14,8 @@ import {
   findSyncBatch,
   finishBatch,
   type IngestGateway,
+  lockOwnedDevices,
+  type OwnedDevices,
   upsertAlerts,
   upsertLosses,
 } from './ingest-repository.ts';
@@ -93,7 +95,7 @@ export class IngestService {
 
   async ingest(input: IngestInput): Promise<SyncBatchResponse> {
     const started = performance.now();
-    const prepared = this.prepare(input);
+    const prepared = await this.prepare(input);
     let response: SyncBatchResponse | undefined;
     let forceDedup = false;
     for (let attempt = 1; !response; attempt++) {
@@ -119,7 +121,7 @@ export class IngestService {
     return response;
   }
 
-  private prepare(input: IngestInput): PreparedBatch {
+  private async prepare(input: IngestInput): Promise<PreparedBatch> {
     const parsed = SyncBatchRequest.safeParse(input.body);
     if (!parsed.success) {
       const issues = formatIssues(parsed.error.issues);
@@ -141,7 +143,7 @@ export class IngestService {
       );
     }
     const now = this.deps.clock();
-    const rows = checkRows(batch.readings, now);
+    const rows = await checkRows(batch.readings, now);
     const lines = new Map<number, string>();
     // The fingerprint covers what the batch stores, in a normal form (the COPY line of each valid reading),
     // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch.
@@ -210,7 +212,7 @@ export class IngestService {
 
     const rejected: RowRejection[] = [...rows.rejected];
     const rejectedDevice = new Map(rows.rejectedDevice);
-    const owners = await this.resolveOwners(client, gw, gateway, rows.valid);
+    const { owners, states } = await this.resolveOwners(client, gw, gateway, rows.valid);
     const accepted: IndexedReading[] = [];
     for (const v of rows.valid) {
       const owner = owners.get(v.reading.device);
@@ -246,10 +248,10 @@ export class IngestService {
       );
     }
 
-    const states = await lockCounterStates(
-      client,
-      accepted.map((a) => a.reading.device),
-    );
+    // Devices enrolled by this batch (or owned but never stored) have no state row yet: create and lock.
+    const stateless = accepted.map((a) => a.reading.device).filter((d) => !states.has(d));
+    if (stateless.length > 0)
+      for (const [d, st] of await lockCounterStates(client, stateless)) states.set(d, st);
     const inserted = await this.insertReadings(client, p, accepted, owners, states, forceDedup);
     await applyRollups(client, states, inserted.byDevice);
     const alertsAccepted = await upsertAlerts(client, gw, gateway.siteId, batch.alerts);
@@ -287,24 +289,28 @@ export class IngestService {
     return response;
   }
 
-  /** Owner of each device in the batch, enrolling unknown ones to the gateway's site when it auto-enrolls. */
+  /**
+   * Owner of each device in the batch (enrolling unknown ones to the gateway's site when it auto-enrolls),
+   * and the locked counter states of the devices the gateway owns.
+   */
   private async resolveOwners(
     client: pg.PoolClient,
     gatewayId: string,
     gateway: IngestGateway,
     valid: readonly IndexedReading[],
-  ): Promise<Map<string, DeviceOwner>> {
+  ): Promise<OwnedDevices> {
     const ids = [...new Set(valid.map((v) => v.reading.device))];
-    if (ids.length === 0) return new Map();
-    const owners = await findDevices(client, ids);
+    if (ids.length === 0) return { owners: new Map(), states: new Map() };
+    const found = await lockOwnedDevices(client, ids, gatewayId);
+    const { owners } = found;
     const unknown = ids.filter((id) => !owners.has(id));
-    if (unknown.length === 0 || !gateway.autoEnrollDevices) return owners;
+    if (unknown.length === 0 || !gateway.autoEnrollDevices) return found;
     const enrolled = await enrollDevices(client, unknown, gatewayId, gateway.siteId);
     for (const id of enrolled) owners.set(id, { gatewayId, siteId: gateway.siteId });
     if (enrolled.length > 0) this.log.info({ gatewayId, devices: enrolled }, 'devices auto-enrolled');
     const raced = unknown.filter((id) => !owners.has(id));
     if (raced.length > 0) for (const [id, o] of await findDevices(client, raced)) owners.set(id, o);
-    return owners;
+    return found;
   }
 
   /**

@@ -9,7 +9,7 @@ export interface CounterState {
   counters: (ChannelCounter | null)[];
 }
 
-interface StateRow {
+export interface StateRow {
   device_id: string;
   ts: Date | null;
   boot: string | null;
@@ -18,7 +18,7 @@ interface StateRow {
   energy_boot: (string | null)[] | null;
 }
 
-function toState(r: StateRow): CounterState {
+export function toState(r: StateRow): CounterState {
   const counters = (r.energy_wh ?? []).map((e, i) => {
     const b = r.energy_boot?.[i];
     return e === null || b === null || b === undefined ? null : { e, boot: Number(b) };
