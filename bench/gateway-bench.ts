@@ -1,0 +1,501 @@
+/**
+ * `npm run bench:gateway` — the gateway's ingest against its physical limits, in one run:
+ *  1. MQTT ceiling: 100 simulated boards (100 MQTT connections) publish QoS 1 at full speed to a bare aedes
+ *     broker (own process) that stores nothing.
+ *  2. End-to-end: the same client and payloads against the real gateway (`cds gateway run`, own process):
+ *     PUBACK only after the SQLite commit (synchronous=FULL, the default).
+ *  3. Raw SQLite: the same readings inserted into the same schema directly (gw-core's ReadingStore,
+ *     transactions of 1000, synchronous=FULL), no MQTT, no decoding.
+ *  4. Latency: p50/p99 PUBACK latency at a steady 1 000 readings/s (100 boards × 10/s) through the gateway.
+ *  5. Peak RSS of the gateway process (VmHWM from /proc/<pid>/status).
+ *  6. Serial: 8 pseudo-terminals (socat) written at 115 200 baud (paced to 11 520 bytes/s each) into a
+ *     gateway with 8 serial ports; readings/s stored and the gateway's CPU use at that line rate.
+ * The machine is shared: the load average is printed before and after.
+ *
+ * Options: --seconds S (8, per full-speed phase) --boards N (100) --window W (10 per board).
+ * Internal: `--bare <port>` runs the bare broker (used by the bench itself).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import { openGatewayDatabase } from '../gateway/buffer/open-database.ts';
+import { ReadingStore } from '../gateway/buffer/readings-repository.ts';
+import { silentLogger } from '../shared/log.ts';
+import { encodeAicssLine } from '../shared/protocol/aicss-serial.ts';
+import { decodeSensorPayload, encodeAicssSensor } from '../shared/protocol/mqtt-sensor.ts';
+import { toReading } from '../shared/protocol/normalize.ts';
+import type { Reading } from '../shared/schemas/reading.ts';
+import { freePort } from '../shared/util/free-port.ts';
+import { openPtyPair, type PtyPair } from '../test/helpers/gw-pty.ts';
+import { tempDir } from '../test/helpers/temp-dir.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    boards: { type: 'string', default: '100' },
+    window: { type: 'string', default: '10' },
+    bare: { type: 'string' },
+  },
+});
+
+const ROOT = join(import.meta.dirname, '..');
+const SECONDS = Number(args.seconds);
+const BOARDS = Number(args.boards);
+const WINDOW = Number(args.window);
+const BOOT_S = Math.floor(Date.now() / 1000) - 3600;
+const device = (i: number) => `aicss-b${String(i).padStart(3, '0')}`;
+
+function payload(i: number, seq: number): string {
+  const up = 60 + Math.floor(seq / 20);
+  return encodeAicssSensor({
+    MSG: seq,
+    t: BOOT_S + up,
+    up,
+    V: 127.2,
+    F: 60,
+    I1: 0.496,
+    P1: 60,
+    VA1: 63,
+    PF1: 0.95,
+    E1: 1532 + i,
+    I2: 0.786,
+    P2: 100,
+    VA2: 100,
+    PF2: 1,
+    E2: 4210,
+    T1: 24.5,
+    RH1: 58.2,
+    ldr: 1450,
+    dist: 87,
+    led_in: 1,
+    led_ext: 1,
+    st: 0,
+  });
+}
+
+async function connectBoards(url: string): Promise<MqttClient[]> {
+  return Promise.all(
+    Array.from({ length: BOARDS }, (_, i) =>
+      mqtt.connectAsync(url, {
+        clientId: `bench-${device(i)}`,
+        username: device(i),
+        password: `pw-${device(i)}`,
+        reconnectPeriod: 0,
+      }),
+    ),
+  );
+}
+
+/**
+ * Every board keeps `WINDOW` QoS 1 publishes in flight; the rate is counted after a 1 s warm-up, with the
+ * CPU the broker process (`pid`) spent per message over the same window (steadier than rates on a shared
+ * machine).
+ */
+async function fullSpeed(
+  clients: MqttClient[],
+  seqs: number[],
+  pid: number,
+): Promise<{ rate: number; cpuUsPerMsg: number }> {
+  let acked = 0;
+  let running = true;
+  let inflight = 0;
+  const perBoard = clients.map(() => 0);
+  const pump = (i: number) => {
+    const c = clients[i]!;
+    while (running && perBoard[i]! < WINDOW) {
+      perBoard[i]!++;
+      inflight++;
+      c.publishAsync(`tele/${device(i)}/SENSOR`, payload(i, seqs[i]!++), { qos: 1 }).then(
+        () => {
+          acked++;
+          inflight--;
+          perBoard[i]!--;
+          pump(i);
+        },
+        () => {
+          inflight--;
+        },
+      );
+    }
+  };
+  for (let i = 0; i < clients.length; i++) pump(i);
+  await sleep(1000);
+  const a0 = acked;
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await sleep(SECONDS * 1000);
+  const n = acked - a0;
+  const rate = (n * 1000) / (performance.now() - t0);
+  const cpuUsPerMsg = ((cpuSeconds(pid) - c0) * 1e6) / Math.max(1, n);
+  running = false;
+  while (inflight > 0) await sleep(50);
+  return { rate, cpuUsPerMsg };
+}
+
+/** 1 000 readings/s: each board publishes every 100 ms, staggered; PUBACK latency of each. */
+async function paced(clients: MqttClient[], seqs: number[], seconds: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const pending: Promise<unknown>[] = [];
+  clients.forEach((c, i) => {
+    const start = setTimeout(() => {
+      timers.push(
+        setInterval(() => {
+          const t0 = performance.now();
+          pending.push(
+            c
+              .publishAsync(`tele/${device(i)}/SENSOR`, payload(i, seqs[i]!++), { qos: 1 })
+              .then(() => latencies.push(performance.now() - t0)),
+          );
+        }, 100),
+      );
+    }, i);
+    timers.push(start);
+  });
+  await sleep(seconds * 1000);
+  for (const t of timers) clearInterval(t);
+  await Promise.allSettled(pending);
+  return latencies;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`child exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(true));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function procStatus(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** utime + stime of a process, seconds. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** `cds gateway run` as shipped (TypeScript through tsx), or a bundle of the same code on plain node. */
+function startGateway(configPath: string, bundle?: string): ChildProcess {
+  const entry = bundle
+    ? [bundle, configPath]
+    : [join(ROOT, 'bin/cds.mjs'), 'gateway', 'run', '-c', configPath];
+  return spawn(process.execPath, entry, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/**
+ * The gateway bundled to one JS file (esbuild, which tsx brings along; packages stay external), to show
+ * how much of the RSS is the TypeScript loader rather than the gateway. Written under .tmp/ so the
+ * schema folder (`sql/sqlite/`, found relative to the code) resolves as in the checkout.
+ */
+async function bundleGateway(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const dir = join(ROOT, '.tmp', 'bench');
+  await mkdir(dir, { recursive: true });
+  const entry = join(dir, 'gateway-entry.ts');
+  await writeFile(
+    entry,
+    "import { runGateway } from '../../gateway/main.ts';\nawait runGateway({ config: process.argv[2] });\n",
+  );
+  const outfile = join(dir, 'gateway.mjs');
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+async function rawSqlite(dir: string, count: number): Promise<number> {
+  const readings: Reading[] = [];
+  for (let k = 0; k < count; k++) {
+    const i = k % BOARDS;
+    const d = decodeSensorPayload(payload(i, Math.floor(k / BOARDS)));
+    if (!d.ok || d.kind !== 'observation') throw new Error('payload does not decode');
+    const r = toReading(d.observation, {
+      device: device(i),
+      boot: BOOT_S,
+      receivedAt: Date.now(),
+      source: 'mqtt',
+    });
+    if (!r.ok) throw new Error(r.reason);
+    readings.push(r.reading);
+  }
+  const { db } = openGatewayDatabase({
+    path: join(dir, 'raw.sqlite'),
+    log: silentLogger(),
+    clock: Date.now,
+    synchronous: 'FULL',
+  });
+  const store = new ReadingStore({ db });
+  const tx = db.transaction((batch: Reading[]) => {
+    for (const r of batch) store.insert(r);
+  });
+  const t0 = performance.now();
+  for (let k = 0; k < readings.length; k += 1000) tx(readings.slice(k, k + 1000));
+  const rate = (readings.length * 1000) / (performance.now() - t0);
+  db.close();
+  return rate;
+}
+
+async function serialBench(dir: string): Promise<{ perSecond: number; cpuPct: number; lineBytes: number }> {
+  const ptys: PtyPair[] = [];
+  for (let p = 0; p < 8; p++) ptys.push(await openPtyPair(dir, `bench${p}`));
+  const httpPort = await freePort();
+  const cfg = join(dir, 'serial.json');
+  await writeFile(
+    cfg,
+    JSON.stringify({
+      gatewayId: 'gw-bench-serial',
+      dataDir: join(dir, 'serial-state'),
+      broker: { enabled: false },
+      http: { host: '127.0.0.1', port: httpPort },
+      sync: { enabled: false },
+      serial: {
+        ports: ptys.map((p, i) => ({ path: p.gatewayPath, format: 'aicss', device: `aicss-s${i}` })),
+      },
+      logging: { level: 'warn' },
+    }),
+  );
+  const gw = startGateway(cfg);
+  await waitForPort(httpPort, gw);
+  const storedSerial = async () => {
+    const s = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
+      sources: Array<{ source: string; stored: number }>;
+    };
+    return s.sources.filter((x) => x.source.startsWith('serial:')).reduce((a, x) => a + x.stored, 0);
+  };
+  const lineBytes = encodeAicssLine({
+    MSG: 100000,
+    t: BOOT_S + 100000,
+    up: 100000,
+    V: 127.2,
+    F: 60,
+    I1: 0.496,
+    P1: 60,
+    VA1: 63,
+    PF1: 0.95,
+    E1: 1532,
+    I2: 0.786,
+    P2: 100,
+    VA2: 100,
+    PF2: 1,
+    E2: 4210,
+    T1: 24.5,
+    RH1: 58.2,
+    ldr: 1450,
+    dist: 87,
+    led_in: 1,
+    led_ext: 1,
+    st: 0,
+  }).length;
+  // 8N1: 10 bits a byte on the wire.
+  const bytesPerSecond = 115_200 / 10;
+  const seq = ptys.map(() => 0);
+  const budget = ptys.map(() => 0);
+  let last = performance.now();
+  const tick = setInterval(() => {
+    const now = performance.now();
+    const dt = (now - last) / 1000;
+    last = now;
+    ptys.forEach((p, i) => {
+      budget[i]! += bytesPerSecond * dt;
+      let chunk = '';
+      while (budget[i]! >= lineBytes) {
+        const s = seq[i]!++;
+        const up = 100000 + s;
+        chunk += encodeAicssLine({
+          MSG: s,
+          t: BOOT_S + up,
+          up,
+          V: 127.2,
+          F: 60,
+          I1: 0.496,
+          P1: 60,
+          VA1: 63,
+          PF1: 0.95,
+          E1: 1532,
+          I2: 0.786,
+          P2: 100,
+          VA2: 100,
+          PF2: 1,
+          E2: 4210,
+          T1: 24.5,
+          RH1: 58.2,
+          ldr: 1450,
+          dist: 87,
+          led_in: 1,
+          led_ext: 1,
+          st: 0,
+        });
+        budget[i]! -= lineBytes;
+      }
+      if (chunk) void p.write(chunk).catch(() => undefined);
+    });
+  }, 20);
+  await sleep(2000);
+  const n0 = await storedSerial();
+  const c0 = cpuSeconds(gw.pid!);
+  const t0 = performance.now();
+  await sleep(10_000);
+  const n1 = await storedSerial();
+  const c1 = cpuSeconds(gw.pid!);
+  const elapsed = (performance.now() - t0) / 1000;
+  clearInterval(tick);
+  await stopChild(gw);
+  for (const p of ptys) await p.close();
+  return { perSecond: (n1 - n0) / elapsed, cpuPct: ((c1 - c0) / elapsed) * 100, lineBytes };
+}
+
+async function main(): Promise<void> {
+  const dir = await tempDir('cds-gw-bench-');
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const load0 = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  out(
+    `gateway bench: ${BOARDS} boards, window ${WINDOW}/board, ${SECONDS} s per full-speed phase; load average ${load0}`,
+  );
+
+  // 1. Bare aedes.
+  const barePort = await freePort();
+  const bare = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'bench/gateway-bench.ts'), '--bare', String(barePort)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  await waitForPort(barePort, bare);
+  let clients = await connectBoards(`mqtt://127.0.0.1:${barePort}`);
+  const bareRun = await fullSpeed(
+    clients,
+    clients.map(() => 0),
+    bare.pid!,
+  );
+  for (const c of clients) c.end(true);
+  await stopChild(bare);
+  out(
+    `  bare aedes (stores nothing)      ${bareRun.rate.toFixed(0).padStart(8)} msg/s   broker CPU ${bareRun.cpuUsPerMsg.toFixed(1)} µs/msg`,
+  );
+
+  // 2. The gateway, same client and payloads.
+  const brokerPort = await freePort();
+  const cfg = join(dir.path, 'gateway.json');
+  const gatewayConfig = (name: string) => ({
+    gatewayId: 'gw-bench',
+    dataDir: join(dir.path, name),
+    broker: {
+      host: '127.0.0.1',
+      port: brokerPort,
+      devices: Array.from({ length: BOARDS }, (_, i) => ({
+        username: device(i),
+        password: `pw-${device(i)}`,
+        device: device(i),
+      })),
+    },
+    http: { host: '127.0.0.1', port: 0 },
+    sync: { enabled: false },
+    logging: { level: 'warn' },
+  });
+  await writeFile(cfg, JSON.stringify(gatewayConfig('state')));
+  const gw = startGateway(cfg);
+  await waitForPort(brokerPort, gw);
+  clients = await connectBoards(`mqtt://127.0.0.1:${brokerPort}`);
+  const seqs = clients.map(() => 0);
+  const gwRun = await fullSpeed(clients, seqs, gw.pid!);
+  out(
+    `  gateway (PUBACK after commit)    ${gwRun.rate.toFixed(0).padStart(8)} msg/s   gateway CPU ${gwRun.cpuUsPerMsg.toFixed(1)} µs/msg; ratio to bare ${(gwRun.rate / bareRun.rate).toFixed(2)} (target ≥ 0.6), CPU ratio ${(gwRun.cpuUsPerMsg / bareRun.cpuUsPerMsg).toFixed(1)}×`,
+  );
+
+  // 4. Latency at 1 000/s.
+  const lat = (await paced(clients, seqs, 10)).sort((a, b) => a - b);
+  out(
+    `  PUBACK latency at 1 000/s        p50 ${pct(lat, 0.5).toFixed(1)} ms, p99 ${pct(lat, 0.99).toFixed(1)} ms, max ${lat.at(-1)?.toFixed(1)} ms over ${lat.length} readings (target p99 < 50 ms)`,
+  );
+  const hwm = procStatus(gw.pid!, 'VmHWM');
+  for (const c of clients) c.end(true);
+  await stopChild(gw);
+
+  // 5. Peak RSS as shipped, and of the same gateway bundled (no TypeScript loader), same load.
+  const bundle = await bundleGateway();
+  const cfgB = join(dir.path, 'gateway-bundled.json');
+  await writeFile(cfgB, JSON.stringify(gatewayConfig('state-bundled')));
+  const gwB = startGateway(cfgB, bundle);
+  await waitForPort(brokerPort, gwB);
+  clients = await connectBoards(`mqtt://127.0.0.1:${brokerPort}`);
+  const bundledRun = await fullSpeed(
+    clients,
+    clients.map(() => 0),
+    gwB.pid!,
+  );
+  await paced(
+    clients,
+    clients.map(() => 1e6),
+    5,
+  );
+  const hwmB = procStatus(gwB.pid!, 'VmHWM');
+  for (const c of clients) c.end(true);
+  await stopChild(gwB);
+  out(
+    `  gateway peak RSS (VmHWM)         ${hwm.toFixed(1).padStart(8)} MB as shipped (cds gateway run, tsx); ${hwmB.toFixed(1)} MB bundled on plain node (${bundledRun.rate.toFixed(0)} msg/s, ${bundledRun.cpuUsPerMsg.toFixed(1)} µs/msg) (target < 120 MB)`,
+  );
+
+  // 3. Raw SQLite.
+  const rawRate = await rawSqlite(dir.path, 200_000);
+  out(
+    `  raw SQLite inserts (same schema) ${rawRate.toFixed(0).padStart(8)} rows/s  gateway/raw ${(gwRun.rate / rawRate).toFixed(2)}`,
+  );
+
+  // 6. Serial.
+  const serial = await serialBench(dir.path);
+  out(
+    `  serial, 8 ptys at 115 200 baud   ${serial.perSecond.toFixed(0).padStart(8)} readings/s stored (${serial.lineBytes}-byte lines), gateway CPU ${serial.cpuPct.toFixed(1)} % of one core`,
+  );
+  out(
+    `load average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  await dir.cleanup();
+}
+
+if (args.bare !== undefined) {
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  server.listen(Number(args.bare), '127.0.0.1', () => process.stdout.write('ready\n'));
+  process.on('SIGTERM', () => process.exit(0));
+} else {
+  await main();
+}
