@@ -1,5 +1,7 @@
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { handleBoardCommand } from '../../../firmware-sim/board-commands.ts';
+import { registerSimCommand } from '../../../firmware-sim/cli/sim-command.ts';
 import { parseDurationMs, parseInstantMs } from '../../../firmware-sim/duration.ts';
 import { FAULT_NAMES, FAULTS, parseFaultSpec } from '../../../firmware-sim/faults.ts';
 import { MqttEncoder, sensorPayload } from '../../../firmware-sim/outputs/mqtt-encoder.ts';
@@ -155,5 +157,38 @@ describe('options', () => {
       /--boards.*\n.*--lat.*\n.*--tz|--boards[\s\S]*--lat[\s\S]*--tz/,
     );
     expect(() => toRunOptions({ legacy: true, mqtt: 'mqtt://x:1' }, now)).toThrow(/no MQTT/);
+  });
+});
+
+describe('cds sim --help', () => {
+  it('documents every option, the time modes and every fault switch', () => {
+    const program = new Command('cds');
+    registerSimCommand(program);
+    const sim = program.commands.find((c) => c.name() === 'sim')!;
+    let help = '';
+    sim.configureOutput({ writeOut: (t) => (help += t) });
+    sim.outputHelp();
+    for (const opt of [
+      '--boards',
+      '--seed',
+      '--tele-period',
+      '--duration',
+      '--from',
+      '--to',
+      '--speed',
+      '--out',
+      '--legacy',
+      '--legacy-encoding',
+      '--mqtt',
+      '--username',
+      '--password',
+      '--mqtt-window',
+      '--faults',
+      '--tz',
+    ]) {
+      expect(help).toContain(opt);
+    }
+    expect(help).toContain('backfill');
+    for (const f of FAULT_NAMES) expect(help).toMatch(new RegExp(`\\n  ${f} +(event|episode)`));
   });
 });
