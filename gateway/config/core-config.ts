@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { DeviceId } from '../../shared/schemas/reading.ts';
 import { SYNC_LIMITS } from '../../shared/schemas/sync.ts';
@@ -7,6 +8,15 @@ import { SYNC_LIMITS } from '../../shared/schemas/sync.ts';
  * cloud sync. gw-edge composes them into the root schema (`buffer`, `alerts`, `sync`). Every field has a
  * description and a default, so `{}` is a valid config for each.
  */
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const FullPolicy = z
   .enum(['drop-oldest-unsynced', 'refuse'])
@@ -24,7 +34,7 @@ export const BufferConfig = z
       .min(1024 * 1024)
       .default(512 * 1024 * 1024)
       .describe('Size cap of the database, bytes (live pages; the -wal file adds at most 64 MiB)'),
-    fullPolicy: FullPolicy.default('drop-oldest-unsynced'),
+    fullPolicy: FullPolicy.default('drop-oldest-unsynced').describe(FullPolicy.description ?? ''),
     retentionDays: z
       .number()
       .min(0)
@@ -112,6 +122,7 @@ export const AlertsConfig = z
       .describe('Timer period for time-driven rules (silence, reboot loop), seconds'),
     timeZone: z
       .string()
+      .refine(isTimeZone, 'not an IANA time zone (e.g. America/Sao_Paulo)')
       .default('America/Sao_Paulo')
       .describe('IANA zone of the site: the energy budget day runs from local midnight to midnight'),
     nominalVoltage: z
@@ -135,7 +146,8 @@ export const AlertsConfig = z
         hysteresisV: z.number().min(0).default(1).describe('Back inside the band by this margin to clear, V'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Voltage outside the PRODIST Módulo 8 bands (voltage_precarious, voltage_critical)'),
     overCurrent: z
       .object({
         maxA: z.number().min(0).default(10).describe('Per-channel current threshold, A'),
@@ -147,7 +159,8 @@ export const AlertsConfig = z
         minDurationS: Duration(10, 'Current must stay above the threshold this long'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Channel current above a threshold (over_current)'),
     lampFailure: z
       .object({
         minPowerW: z
@@ -159,7 +172,8 @@ export const AlertsConfig = z
         minDurationS: Duration(30, 'Lamp on with no power this long'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Lamp commanded on but drawing no power (lamp_failure)'),
     lightWasted: z
       .object({
         ldrThreshold: z
@@ -173,21 +187,24 @@ export const AlertsConfig = z
         minDurationS: Duration(300, 'Lamp on in daylight this long'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Lamp on in daylight (light_wasted)'),
     boardSilent: z
       .object({
         telePeriodS: z.number().min(1).default(10).describe('Expected reporting period of a board, seconds'),
         periods: z.number().min(1).default(6).describe('Raise after this many periods without a reading'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('No reading from a board for several periods (board_silent)'),
     rebootLoop: z
       .object({
         boots: z.number().int().min(2).default(3).describe('This many boots within the window raise'),
         windowS: Duration(600, 'Window for counting boots'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Too many boots in a window (reboot_loop)'),
     sensorFault: z
       .object({
         flags: z
@@ -197,7 +214,8 @@ export const AlertsConfig = z
         minDurationS: Duration(60, 'A flag must persist this long'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Board fault flags that persist (sensor_fault)'),
     energyBudget: z
       .object({
         dailyWh: z
@@ -208,7 +226,8 @@ export const AlertsConfig = z
           .describe('Daily energy budget per device over all channels, Wh (null = no budget)'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Daily energy budget per device (energy_budget)'),
     devices: z
       .record(DeviceId, DeviceAlertOverrides)
       .default({})
@@ -222,7 +241,8 @@ export const AlertsConfig = z
         topicPrefix: z.string().min(1).default('cds').describe('First topic level'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('Retained alert state on the gateway broker'),
     webhook: z
       .object({
         url: z.url().nullable().default(null).describe('POST every alert change as JSON here (null = off)'),
@@ -248,7 +268,8 @@ export const AlertsConfig = z
         maxBackoffMs: z.number().int().min(10).default(300_000).describe('Longest retry delay, ms'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('POST each alert change to a URL'),
   })
   .strict()
   .describe('Local alert rules (work with no internet)');
@@ -265,6 +286,7 @@ export const SyncConfig = z
     token: z.string().nullable().default(null).describe('Gateway bearer token (secret)'),
     schedule: z
       .string()
+      .refine((v) => cron.validate(v), 'not a valid node-cron expression')
       .default('*/10 * * * * *')
       .describe('node-cron expression (with seconds) for the regular sync; default every 10 s'),
     backlogTrigger: z
