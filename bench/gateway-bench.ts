@@ -10,14 +10,16 @@
  *  5. Peak RSS of the gateway process (VmHWM from /proc/<pid>/status).
  *  6. Serial: 8 pseudo-terminals (socat) written at 115 200 baud (paced to 11 520 bytes/s each) into a
  *     gateway with 8 serial ports; readings/s stored and the gateway's CPU use at that line rate.
- * The machine is shared: the load average is printed before and after.
+ * The gateway runs with the V8 heap caps of deploy/cds-gateway.service. The machine is shared: the load
+ * average is printed before and after, and the CPU each broker process spends per message is printed next to
+ * the rates (steadier than rates when other work competes for the cores).
  *
  * Options: --seconds S (8, per full-speed phase) --boards N (100) --window W (10 per board).
  * Internal: `--bare <port>` runs the bare broker (used by the bench itself).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -200,12 +202,18 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** The V8 heap caps of deploy/cds-gateway.service (`NODE_OPTIONS`), so the bench measures what runs there. */
+const GATEWAY_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=2'];
+
 /** `cds gateway run` as shipped (TypeScript through tsx), or a bundle of the same code on plain node. */
 function startGateway(configPath: string, bundle?: string): ChildProcess {
   const entry = bundle
     ? [bundle, configPath]
     : [join(ROOT, 'bin/cds.mjs'), 'gateway', 'run', '-c', configPath];
-  return spawn(process.execPath, entry, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...entry], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /**
@@ -483,6 +491,7 @@ async function main(): Promise<void> {
   out(
     `  serial, 8 ptys at 115 200 baud   ${serial.perSecond.toFixed(0).padStart(8)} readings/s stored (${serial.lineBytes}-byte lines), gateway CPU ${serial.cpuPct.toFixed(1)} % of one core`,
   );
+  await rm(join(ROOT, '.tmp', 'bench'), { recursive: true, force: true });
   out(
     `load average at the end ${loadavg()
       .map((l) => l.toFixed(2))
