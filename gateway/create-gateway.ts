@@ -192,7 +192,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Parts are imported when configured: a gateway without serial ports never loads serialport, one
     // without HTTP never loads prom-client (start-up time and RSS on a 1 GB board).
     if (config.broker.enabled) {
-      const handler = new MqttMessageHandler({ log, pipeline, stats, sourceId: 'mqtt' });
+      const handler = new MqttMessageHandler({ log, pipeline, stats, tracker, sourceId: 'mqtt' });
       const credentials = new BrokerCredentials(
         config.broker.devices,
         config.broker.allowAnonymous,
@@ -215,7 +215,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
 
     if (config.externalBroker.enabled) {
-      const handler = new MqttMessageHandler({ log, pipeline, stats, sourceId: 'mqtt-external' });
+      const handler = new MqttMessageHandler({ log, pipeline, stats, tracker, sourceId: 'mqtt-external' });
       const { ExternalBrokerClient } = await import('./mqtt/external-broker-client.ts');
       const ext = new ExternalBrokerClient({
         log,

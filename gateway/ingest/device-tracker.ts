@@ -8,7 +8,8 @@ import { BOARD_FLAGS, MIN_READING_TS } from '../../shared/schemas/reading.ts';
  * that boot (`estimateBootS`) and then kept for every reading of the boot, so the key never drifts.
  *
  * When does a new boot start?
- * - a boot banner (`# AICSS fw=… id=… boot`) was seen for the device since its last reading;
+ * - a boot banner (`# AICSS fw=… id=… boot`) was seen for the device since its last reading, or an MQTT
+ *   STATE whose uptime went backwards (reason `banner` for both);
  * - or there is evidence the board restarted (uptime went backwards, the sequence dropped, or a reset
  *   reason `rst` is present) AND the estimated start of the boot is not before the last reading we have
  *   of the current boot. The second half is what tells a restart from a re-delivery: a board cannot be in
@@ -58,6 +59,8 @@ export interface TrackResult {
 
 interface State extends DeviceBootState {
   bannerPending: boolean;
+  /** Uptime in the device's last STATE message (Tasmota sends uptime there, not in SENSOR). */
+  stateUptimeS?: number;
 }
 
 export class DeviceTracker {
@@ -77,6 +80,28 @@ export class DeviceTracker {
     const s = this.#devices.get(device);
     if (s) s.bannerPending = true;
     else this.#devices.set(device, { device, boot: -1, seq: -1, ts: 0, bannerPending: true });
+  }
+
+  /**
+   * Uptime from a STATE message. When it went backwards since the previous STATE, the board restarted:
+   * the next reading starts a new boot (what a banner does on serial). Plugs whose SENSOR carries no
+   * uptime get their restarts noticed this way.
+   */
+  noteStateUptime(device: string, uptimeS: number): void {
+    const s = this.#devices.get(device);
+    if (!s) {
+      this.#devices.set(device, {
+        device,
+        boot: -1,
+        seq: -1,
+        ts: 0,
+        bannerPending: false,
+        stateUptimeS: uptimeS,
+      });
+      return;
+    }
+    if (s.stateUptimeS !== undefined && uptimeS < s.stateUptimeS) s.bannerPending = true;
+    s.stateUptimeS = uptimeS;
   }
 
   get(device: string): DeviceBootState | undefined {

@@ -1,11 +1,12 @@
 import type { Logger } from '../../shared/log.ts';
 import { decodeMqttMessage } from '../../shared/protocol/mqtt-topics.ts';
+import type { DeviceTracker } from '../ingest/device-tracker.ts';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.ts';
 import type { IngestStats } from '../ingest/ingest-stats.ts';
 
 /**
  * One MQTT message of the Tasmota-style tree → the ingest pipeline (SENSOR) or device bookkeeping
- * (LWT online/offline, STATE restart reason, INFO1 firmware). Shared by the embedded broker and the
+ * (LWT online/offline, STATE restart reason and uptime — a restart starts a new boot —, INFO1 firmware). Shared by the embedded broker and the
  * external-broker client. The promise settles after the reading's commit, and the callers send the
  * PUBACK only then.
  *
@@ -19,6 +20,7 @@ export interface MqttMessageHandlerDeps {
   log: Logger;
   pipeline: Pick<IngestPipeline, 'ingest' | 'reject'>;
   stats: IngestStats;
+  tracker: Pick<DeviceTracker, 'noteStateUptime'>;
   /** Counter key: `mqtt` (embedded broker) or `mqtt-external`. */
   sourceId: string;
 }
@@ -55,6 +57,7 @@ export class MqttMessageHandler {
       }
       case 'state': {
         if (m.state.restartReason !== undefined) stats.device(m.device).resetReason = m.state.restartReason;
+        if (m.state.uptimeS !== undefined) this.#deps.tracker.noteStateUptime(m.device, m.state.uptimeS);
         this.#log.trace({ device: m.device, state: m.state }, 'STATE');
         return 'other';
       }

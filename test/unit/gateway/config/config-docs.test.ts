@@ -26,7 +26,7 @@ describe('config docs', () => {
   it('lists every setting of the schema, and no other, in the docs/gateway.md reference', async () => {
     const doc = await readFile(join(ROOT, 'docs/gateway.md'), 'utf8');
     const m = /<!-- config-reference:start -->\n([\s\S]*?)\n<!-- config-reference:end -->/.exec(doc);
-    const paths = (table: string) => [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((x) => x[1]).sort();
+    const paths = (table: string) => [...table.matchAll(/^\| `([^`]+)`\s*\|/gm)].map((x) => x[1]).sort();
     expect(
       paths(m?.[1] ?? ''),
       'run `cds gateway config-reference` and paste it into docs/gateway.md',

@@ -142,4 +142,20 @@ describe('DeviceTracker', () => {
         .sort(),
     ).toEqual(['d1', 'd2']);
   });
+
+  it('starts a new boot after a STATE whose uptime went backwards (a plug that sends no uptime in SENSOR)', () => {
+    const t = new DeviceTracker();
+    const plug = () => obs({ voltageV: 127, localTime: '2025-06-01T09:00:00' });
+    t.noteStateUptime('plug', 3000);
+    const first = t.track({ device: 'plug', observation: plug(), receivedAt: T0 });
+    t.noteStateUptime('plug', 3300);
+    expect(t.track({ device: 'plug', observation: plug(), receivedAt: T0 + 300_000 })).toMatchObject({
+      newBoot: false,
+      seq: 1,
+    });
+    t.noteStateUptime('plug', 20);
+    const after = t.track({ device: 'plug', observation: plug(), receivedAt: T0 + 330_000 });
+    expect(after).toMatchObject({ newBoot: true, reason: 'banner', seq: 0 });
+    expect(after.boot).toBeGreaterThan(first.boot);
+  });
 });
