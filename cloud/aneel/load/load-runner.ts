@@ -53,6 +53,9 @@ export interface LoadProgress {
   encoding?: string;
   rejectedByReason: Record<string, number>;
   rowsPerSecond?: number;
+  /** Wall time of reading + staging (the last attempt) and of the merge, once known. */
+  readMs?: number;
+  mergeMs?: number;
 }
 
 export interface LoadSummary {
@@ -165,8 +168,10 @@ export async function runLoad(
     client = await deps.pool.connect();
     const c = client;
     // COPY of a large download is one statement that lasts as long as the download; the pool's request
-    // timeout would cut it. `discard all` below restores the session before it returns to the pool.
-    await c.query('set statement_timeout = 0');
+    // timeout would cut it. The merge groups and sorts the whole staged file: with the default 4 MB of
+    // work_mem a 200k-line tariff file spills to disk. `discard all` below restores the session before it
+    // returns to the pool.
+    await c.query("set statement_timeout = 0; set work_mem = '64MB'");
     let encoding: AneelEncoding | undefined;
     let stream: RecordStream | undefined;
     await withRetry(
@@ -178,6 +183,7 @@ export async function runLoad(
         progress.rejectedByReason = {};
         errors.length = 0;
         await spec.prepare(c);
+        const readStarted = deps.clock();
         const s = await source.open(encoding ? { encoding } : {});
         stream = s;
         async function* lines(): AsyncGenerator<string> {
@@ -194,6 +200,7 @@ export async function runLoad(
           Object.assign(progress, s.stats());
         }
         await copyLines(c, spec.stageTable, spec.stageColumns, lines());
+        progress.readMs = deps.clock() - readStarted;
       },
       {
         policy: deps.retry,
@@ -209,8 +216,10 @@ export async function runLoad(
 
     progress.phase = 'merging';
     report(true);
+    const mergeStarted = deps.clock();
     await c.query('begin');
     const merged = await spec.merge(c, { runId, sourceKey: source.sourceKey, maxReported: MAX_ERRORS });
+    progress.mergeMs = deps.clock() - mergeStarted;
     for (const line of merged.duplicateLines)
       rejectRow(line, 'duplicate_key', 'same natural key as an earlier line');
     const unreported = merged.duplicates - merged.duplicateLines.length;

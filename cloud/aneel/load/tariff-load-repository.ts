@@ -74,16 +74,29 @@ export function tariffCopyLine(r: TariffRow, line: number): string {
  * A key repeated within the file keeps its first line; the others are reported as duplicates.
  */
 export async function mergeTariffStage(c: pg.PoolClient, ctx: MergeContext): Promise<MergeResult> {
-  const dups = await c.query<{ line: string; total: string }>(
-    `select line, count(*) over () as total from (
-       select line, row_number() over (partition by ${KEY} order by line) as rn from ${TARIFF_STAGE_TABLE}
-     ) d where rn > 1 order by line limit $1`,
-    [ctx.maxReported],
+  // A hash aggregate answers "any repeated key?" much faster than ranking every line; only a file that
+  // has repeats pays for naming them and for DISTINCT ON in the upsert.
+  const anyDup = await c.query(
+    `select 1 from ${TARIFF_STAGE_TABLE} group by ${KEY} having count(*) > 1 limit 1`,
   );
+  let duplicates = 0;
+  let duplicateLines: number[] = [];
+  if (anyDup.rows.length > 0) {
+    const dups = await c.query<{ line: string; total: string }>(
+      `select line, count(*) over () as total from (
+         select line, row_number() over (partition by ${KEY} order by line) as rn from ${TARIFF_STAGE_TABLE}
+       ) d where rn > 1 order by line limit $1`,
+      [ctx.maxReported],
+    );
+    duplicates = Number(dups.rows[0]?.total ?? 0);
+    duplicateLines = dups.rows.map((r) => Number(r.line));
+  }
+  const src =
+    duplicates > 0
+      ? `select distinct on (${KEY}) * from ${TARIFF_STAGE_TABLE} order by ${KEY}, line`
+      : `select * from ${TARIFF_STAGE_TABLE}`;
   const { rows } = await c.query<{ inserted: number; updated: number }>(
-    `with src as (
-       select distinct on (${KEY}) * from ${TARIFF_STAGE_TABLE} order by ${KEY}, line
-     ), up as (
+    `with src as (${src}), up as (
        insert into aneel_tariffs as t (${KEY}, sig_agente, tusd, te, tusd_raw, te_raw, generated_on, source_key,
                                        last_run_id)
        select ${KEY}, sig_agente, tusd, te, tusd_raw, te_raw, generated_on, $1, $2 from src
@@ -100,10 +113,5 @@ export async function mergeTariffStage(c: pg.PoolClient, ctx: MergeContext): Pro
        from up`,
     [ctx.sourceKey, ctx.runId],
   );
-  return {
-    inserted: rows[0]?.inserted ?? 0,
-    updated: rows[0]?.updated ?? 0,
-    duplicates: Number(dups.rows[0]?.total ?? 0),
-    duplicateLines: dups.rows.map((r) => Number(r.line)),
-  };
+  return { inserted: rows[0]?.inserted ?? 0, updated: rows[0]?.updated ?? 0, duplicates, duplicateLines };
 }

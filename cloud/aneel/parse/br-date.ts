@@ -3,10 +3,14 @@
  * other datasets, `YYYY-MM-DDT00:00:00` in datastore timestamp fields. Returns ISO `YYYY-MM-DD`, `null` for
  * an empty field, `undefined` for text that is not a real calendar date.
  */
+import { memo } from './vocabulary.ts';
+
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00(?::?00)?)?)?$/;
 const BR = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 
-export function parseAneelDate(raw: string): string | null | undefined {
+export const parseAneelDate = memo(parseDate);
+
+function parseDate(raw: string): string | null | undefined {
   const s = raw.trim();
   if (s === '') return null;
   let y: number;

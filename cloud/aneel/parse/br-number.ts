@@ -9,7 +9,12 @@
  */
 const UNSIGNED = /^\d+(\.\d+)?$/;
 
+// The form nearly every value has (`593,08`, `,00`, `-76,000000`), parsed without the general path.
+const COMMON = /^(-?)(\d*),(\d+)$/;
+
 export function parseBrDecimal(raw: string): string | null | undefined {
+  const m = COMMON.exec(raw);
+  if (m) return canonicalDecimal(`${m[1]}${m[2] || '0'}.${m[3]}`);
   let s = raw.trim();
   if (s.length >= 2 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1).trim();
   if (s === '') return null;

@@ -1,5 +1,5 @@
 import { pipeline, type Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvParser } from './csv-parser.ts';
 import { AneelDecoder, type AneelEncoding } from './decode-stream.ts';
 import { validateHeader } from './header.ts';
 
@@ -18,47 +18,41 @@ export interface CsvReadOptions {
   /** Name used in errors and logs (file name or URL). */
   source: string;
   encoding?: AneelEncoding;
-  /** Called with the decoder once it has chosen the encoding (for logs and etl_runs.progress). */
+  /** Called once the decoder has chosen the encoding (for logs and etl_runs.progress). */
   onEncoding?: (encoding: AneelEncoding) => void;
 }
 
 /**
  * Streams the records of an ANEEL CSV (aneel.md §7): any encoding AneelDecoder accepts, `;` separator,
- * quoted or unquoted fields, CRLF or LF. The first record must be the header. Nothing is held in memory
- * beyond csv-parse's buffer for the current record; backpressure flows back to the byte source.
+ * quoted or unquoted fields, CRLF or LF. The first record must be the header. Memory holds one chunk and
+ * the unfinished record; backpressure flows back to the byte source because chunks are pulled.
  */
 export async function* readAneelCsv(bytes: Readable, opts: CsvReadOptions): AsyncGenerator<CsvRecord> {
   const decoder = new AneelDecoder(opts.encoding ? { encoding: opts.encoding } : {});
-  const parser = parse({
-    delimiter: ';',
-    quote: '"',
-    bom: true,
-    relax_quotes: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
-  });
-  // Errors of any stage surface through the parser's async iterator below.
-  pipeline(bytes, decoder, parser, () => undefined);
+  // Errors of the source surface through the decoder's async iterator below.
+  pipeline(bytes, decoder, () => undefined);
+  const parser = new CsvParser();
   let positions: number[] | undefined;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const { record, info } = item;
+  const emit = function* (records: ReturnType<CsvParser['push']>): Generator<CsvRecord> {
+    for (const { fields, line } of records) {
       if (!positions) {
-        positions = validateHeader(record, opts.columns, { source: opts.source });
+        positions = validateHeader(fields, opts.columns, { source: opts.source });
         if (decoder.encoding) opts.onEncoding?.(decoder.encoding);
         continue;
       }
       const values: Record<string, string> = {};
-      opts.columns.forEach((c, i) => {
-        values[c] = record[positions![i]!] as string;
-      });
-      yield { line: info.lines, values, fieldCount: record.length };
+      for (let i = 0; i < opts.columns.length; i++)
+        values[opts.columns[i]!] = fields[positions[i]!] as string;
+      yield { line, values, fieldCount: fields.length };
     }
+  };
+  try {
+    // The decoder emits whole UTF-8 characters only, so each chunk converts to text on its own.
+    for await (const chunk of decoder as AsyncIterable<Buffer>)
+      yield* emit(parser.push(chunk.toString('utf8')));
+    yield* emit(parser.end());
   } finally {
-    if (!parser.destroyed) parser.destroy();
+    if (!decoder.destroyed) decoder.destroy();
   }
-  if (!positions) {
-    validateHeader([], opts.columns, { source: opts.source });
-  }
+  if (!positions) validateHeader([], opts.columns, { source: opts.source });
 }

@@ -32,7 +32,7 @@ export function mapFlagRecord(v: Record<string, string>, fieldCount: number): Ro
   const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
   if (generatedOn === undefined)
     return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
-  const valueRaw = cleanText(v.VlrAdicionalBandeira ?? '');
+  const valueRaw = (v.VlrAdicionalBandeira ?? '').trim();
   const adicional = parseBrDecimal(valueRaw);
   if (adicional === undefined)
     return reject('bad_number', `VlrAdicionalBandeira ${JSON.stringify(valueRaw)}`);
@@ -64,7 +64,7 @@ export function mapFlagLevelRecord(v: Record<string, string>, fieldCount: number
   const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
   if (generatedOn === undefined)
     return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
-  const valueRaw = cleanText(v.VlrAdicionalBandeiraRSMWh ?? '');
+  const valueRaw = (v.VlrAdicionalBandeiraRSMWh ?? '').trim();
   const adicional = parseBrDecimal(valueRaw);
   if (adicional === undefined)
     return reject('bad_number', `VlrAdicionalBandeiraRSMWh ${JSON.stringify(valueRaw)}`);

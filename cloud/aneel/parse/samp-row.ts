@@ -40,7 +40,7 @@ export function mapSampRecord(v: Record<string, string>, fieldCount: number): Ro
   const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
   if (generatedOn === undefined)
     return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
-  const raw = cleanText(v.VlrMercado ?? '');
+  const raw = (v.VlrMercado ?? '').trim();
   const value = parseBrDecimal(raw);
   if (value === undefined) return reject('bad_number', `VlrMercado ${JSON.stringify(raw)}`);
   if (value === null) return reject('missing_value', 'VlrMercado is empty');

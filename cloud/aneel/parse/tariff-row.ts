@@ -52,8 +52,8 @@ export function mapTariffRecord(v: Record<string, string>, fieldCount: number): 
       'bad_unit',
       `DscUnidadeTerciaria ${JSON.stringify(v.DscUnidadeTerciaria)} is neither MWh nor kW`,
     );
-  const tusdRaw = cleanText(v.VlrTUSD ?? '');
-  const teRaw = cleanText(v.VlrTE ?? '');
+  const tusdRaw = (v.VlrTUSD ?? '').trim();
+  const teRaw = (v.VlrTE ?? '').trim();
   const tusd = parseBrDecimal(tusdRaw);
   const te = parseBrDecimal(teRaw);
   if (tusd === undefined) return reject('bad_number', `VlrTUSD ${JSON.stringify(tusdRaw)}`);

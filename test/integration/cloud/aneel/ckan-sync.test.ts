@@ -5,6 +5,7 @@ import { createAneelScheduler } from '../../../../cloud/aneel/aneel-scheduler.ts
 import { AneelSync, type AneelSyncDeps } from '../../../../cloud/aneel/aneel-sync.ts';
 import { realRetryDeps } from '../../../../cloud/aneel/ckan/retry.ts';
 import { getSync } from '../../../../cloud/aneel/etl-runs-repository.ts';
+import { measureAneelLoadRate } from '../../../../cloud/aneel/load/load-rate.ts';
 import { flagsForRange, resolveTariffs } from '../../../../cloud/aneel/tariff-repository.ts';
 import { silentLogger } from '../../../../shared/log.ts';
 import { driftedTariffCsv, FakeCkan, RESOURCE } from '../../../helpers/fake-ckan.ts';
@@ -279,5 +280,16 @@ describe('ANEEL scheduler', () => {
     ]);
     await s.stop();
     expect(scheduled[0]!.destroyed).toBe(true);
+  });
+});
+
+describe('measureAneelLoadRate (analytics bench)', () => {
+  it('loads a SYNTHETIC tariff file over HTTP twice, the second time changing nothing, and cleans up', async () => {
+    const r = await measureAneelLoadRate({ pool: db.pool, rows: 3000 });
+    expect(r).toMatchObject({ rows: 3000, inserted: 3000, rerunChanged: 0 });
+    expect(r.rowsPerSecond).toBeGreaterThan(0);
+    expect(r.bytes).toBeGreaterThan(3000 * 200);
+    const { rows } = await db.pool.query(`select count(*)::int as n from aneel_tariffs`);
+    expect(rows[0].n).toBe(0);
   });
 });
