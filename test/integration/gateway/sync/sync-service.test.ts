@@ -108,7 +108,7 @@ describe('SyncService against the fake cloud', () => {
     expect(h.cloud.requests.map((r) => r.outcome)).toEqual(['5xx', '5xx', '5xx', '5xx', '5xx', 'committed']);
     // Equal jitter with random() = 0.5 gives 0.75 × 1, 2, 4, 8, 16 s. Fake time also moves while the real
     // HTTP exchange runs, so a gap may be longer, never shorter: no retry comes early.
-    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(750 * 2 ** i));
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(750 * 2 ** i);
     expect(new Set(h.cloud.requests.map((r) => r.idempotencyKey)).size).toBe(1);
   });
 
