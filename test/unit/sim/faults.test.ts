@@ -47,8 +47,8 @@ const codes = (results: { ok: boolean; code?: string }[]) =>
 
 describe('framing faults, read back through LineFramer + the AICSS decoder', () => {
   it('crc: every corrupted line is a crc_mismatch, nothing else is lost', async () => {
-    const bytes = serialOf('crc:0.1', 12);
-    const events = collectEvents(sim({ seed: 'w-crc:0.1', faults: 'crc:0.1' }), T0 + 12 * HOUR);
+    const bytes = serialOf('crc:0.15', 6);
+    const events = collectEvents(sim({ seed: 'w-crc:0.15', faults: 'crc:0.15' }), T0 + 6 * HOUR);
     const n = wired(events, 'crc');
     const c = codes(await decodeSerial(bytes));
     expect(n).toBeGreaterThan(20);
@@ -61,10 +61,10 @@ describe('framing faults, read back through LineFramer + the AICSS decoder', () 
   it.each(['garbage', 'truncate'])(
     '%s: lines are rejected, and whatever decodes is exactly what was sent',
     async (f) => {
-      const spec = `${f}:0.1`;
-      const bytes = serialOf(spec, 12);
+      const spec = `${f}:0.15`;
+      const bytes = serialOf(spec, 6);
       const sent = new Map(
-        decodeEach(collectEvents(sim({ seed: `w-${spec}`, faults: spec }), T0 + 12 * HOUR)).map((d) => [
+        decodeEach(collectEvents(sim({ seed: `w-${spec}`, faults: spec }), T0 + 6 * HOUR)).map((d) => [
           d.obs.seq,
           d.obs,
         ]),
@@ -77,8 +77,8 @@ describe('framing faults, read back through LineFramer + the AICSS decoder', () 
   );
 
   it('overlong: each padded line is dropped as too_long and the next one decodes', async () => {
-    const bytes = serialOf('overlong:0.1', 12);
-    const events = collectEvents(sim({ seed: 'w-overlong:0.1', faults: 'overlong:0.1' }), T0 + 12 * HOUR);
+    const bytes = serialOf('overlong:0.15', 6);
+    const events = collectEvents(sim({ seed: 'w-overlong:0.15', faults: 'overlong:0.15' }), T0 + 6 * HOUR);
     const c = codes(await decodeSerial(bytes));
     expect(wired(events, 'overlong')).toBeGreaterThan(20);
     expect(c.too_long).toBe(wired(events, 'overlong'));
@@ -88,8 +88,8 @@ describe('framing faults, read back through LineFramer + the AICSS decoder', () 
   });
 
   it('encoding: the original "Distância" line shows up on the AICSS port as not_ascii', async () => {
-    const bytes = serialOf('encoding:0.1', 12);
-    const events = collectEvents(sim({ seed: 'w-encoding:0.1', faults: 'encoding:0.1' }), T0 + 12 * HOUR);
+    const bytes = serialOf('encoding:0.15', 6);
+    const events = collectEvents(sim({ seed: 'w-encoding:0.15', faults: 'encoding:0.15' }), T0 + 6 * HOUR);
     expect(bytes.includes(Buffer.from('Distância', 'utf8'))).toBe(true);
     expect(codes(await decodeSerial(bytes)).not_ascii).toBe(wired(events, 'encoding'));
   });
@@ -107,14 +107,14 @@ describe('record-level transport faults', () => {
   const seqs = (r: RecordEvent[]) => r.map((e) => e.record.MSG);
 
   it('duplicate: the same record twice in a row', () => {
-    const { records } = run('duplicate:0.1', 12);
+    const { records } = run('duplicate:0.15', 6);
     const dups = records.filter((e, i) => i > 0 && records[i - 1] === e).length;
     expect(dups).toBeGreaterThan(20);
     expect(new Set(seqs(records)).size).toBe(records.length - dups);
   });
 
   it('reorder: MSG goes backwards, but every record arrives once', () => {
-    const { records } = run('reorder:0.1', 12);
+    const { records } = run('reorder:0.15', 6);
     const s = seqs(records);
     expect(s.some((v, i) => i > 0 && v < s[i - 1]!)).toBe(true);
     expect([...s].sort((a, b) => a - b)).toEqual(s.map((_, i) => i));
@@ -140,7 +140,7 @@ describe('record-level transport faults', () => {
 
 describe('resets', () => {
   it('brownout: banner, MSG 0, rst:9, clock unsynced ≥ 30 s, counters restored and never backwards', async () => {
-    const { events, decoded } = run('brownout:0.02', 24);
+    const { events, decoded } = run('brownout:0.04', 12);
     const losses = events.filter((e) => e.type === 'power-loss');
     const boots = events.filter((e) => e.type === 'boot');
     expect(losses.length).toBeGreaterThan(10);
@@ -158,7 +158,7 @@ describe('resets', () => {
       expect(ch(decoded[i]!.obs, 0).energyWh!).toBeGreaterThanOrEqual(ch(decoded[i - 1]!.obs, 0).energyWh!);
       expect(ch(decoded[i]!.obs, 1).energyWh!).toBeGreaterThanOrEqual(ch(decoded[i - 1]!.obs, 1).energyWh!);
     }
-    const bytes = serialOf('brownout:0.02', 24);
+    const bytes = serialOf('brownout:0.04', 12);
     expect(
       bytes.toString('latin1').match(/# AICSS fw=1\.0\.0 id=aicss-[0-9a-f]{6} boot\r\n/g)!.length,
     ).toBeGreaterThan(10);
@@ -191,7 +191,7 @@ describe('resets', () => {
 
 describe('clock faults', () => {
   it('unsynced: t:0 with CLOCK_UNSYNCED long after boot', () => {
-    const { decoded } = run('unsynced:0.02', 24);
+    const { decoded } = run('unsynced:0.04', 12);
     const lost = decoded.filter((d) => d.obs.epochS === 0 && d.obs.uptimeS! > 600);
     expect(lost.length).toBeGreaterThan(0);
     for (const d of lost) expect(st(d) & F.CLOCK_UNSYNCED).toBe(F.CLOCK_UNSYNCED);
@@ -210,14 +210,14 @@ describe('clock faults', () => {
 
 describe('temperature faults', () => {
   it('dht: T1/RH1 omitted with TEMP_FAIL', () => {
-    const { decoded } = run('dht:0.02', 24);
+    const { decoded } = run('dht:0.04', 12);
     const failed = decoded.filter((d) => d.obs.temperatureC === undefined && d.obs.uptimeS! > 10);
     expect(failed.length).toBeGreaterThan(10);
     for (const d of decoded) expect(d.obs.temperatureC === undefined).toBe((st(d) & F.TEMP_FAIL) !== 0);
   });
 
   it('dht-nan: T1:nan,RH1:nan on a valid line, no flag', () => {
-    const { decoded } = run('dht-nan:0.02', 24);
+    const { decoded } = run('dht-nan:0.04', 12);
     const nan = decoded.filter((d) => d.line.includes('T1:nan,RH1:nan,'));
     expect(nan.length).toBeGreaterThan(10);
     for (const d of nan) {
