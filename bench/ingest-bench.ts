@@ -13,8 +13,11 @@
  * (also built before the clock starts) through one connection; and, for the same batch shape, one COPY per
  * batch over G connections.
  *
- * Options: --readings N (1000000) --gateways G (8) --devices D (1000) --per-batch B (2500).
+ * Options: --readings N (1000000) --gateways G (8) --devices D (1000) --per-batch B (2500) --instances I (1):
+ * with I > 1, I − 1 more app instances run as child processes on the same database (stateless replicas, as
+ * behind a load balancer) and gateway g talks to instance g mod I.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -23,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
@@ -45,12 +49,15 @@ const { values: args } = parseArgs({
     gateways: { type: 'string', default: '8' },
     devices: { type: 'string', default: '1000' },
     'per-batch': { type: 'string', default: '2500' },
+    instances: { type: 'string', default: '1' },
+    serve: { type: 'string' },
   },
 });
 const TOTAL = Number(args.readings);
 const GATEWAYS = Number(args.gateways);
 const DEVICES = Number(args.devices);
 const PER_BATCH = Number(args['per-batch']);
+const INSTANCES = Math.max(1, Number(args.instances));
 const DEVICES_PER_GW = Math.ceil(DEVICES / GATEWAYS);
 const PER_DEVICE = Math.ceil(TOTAL / DEVICES);
 const STEPS_PER_BATCH = Math.max(1, Math.floor(PER_BATCH / DEVICES_PER_GW));
@@ -207,6 +214,61 @@ async function copyChunks(client: pg.PoolClient | pg.Client, chunks: readonly Bu
   await pipeline(Readable.from(chunks), stream);
 }
 
+/** The real app on a free port of 127.0.0.1, on the database at `url`. */
+async function startApp(url: string, pool: pg.Pool) {
+  const config = CloudConfig.parse({
+    jwtSecret: randomBytes(32).toString('hex'),
+    databaseUrl: url,
+    docs: false,
+  });
+  const app = await buildCloudApp({ log, config, pool, clock: Date.now, metrics: createCloudMetrics() });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, port: (app.server.address() as AddressInfo).port };
+}
+
+/** Child mode (`--serve <url>`): one more app instance; prints its port, exits when stdin closes. */
+async function serve(url: string): Promise<void> {
+  const pool = createPool({
+    url,
+    log,
+    max: GATEWAYS + 2,
+    applicationName: 'cds-ingest-bench',
+    statementTimeoutMs: 120_000,
+  });
+  const { app, port } = await startApp(url, pool);
+  process.stdout.write(`PORT ${port}\n`);
+  process.stdin.resume();
+  await new Promise((resolve) => process.stdin.on('end', resolve));
+  await app.close();
+  await pool.end();
+}
+
+function spawnInstance(url: string): Promise<{ port: number; stop(): void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)),
+      fileURLToPath(import.meta.url),
+      '--serve',
+      url,
+      '--gateways',
+      String(GATEWAYS),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), stop: () => child.stdin.end() });
+    });
+    child.on('exit', (code) => reject(new Error(`app instance exited with ${code}`)));
+  });
+}
+
 async function main(): Promise<void> {
   const server = await findServer();
   const dbName = `cds_bench_${randomBytes(4).toString('hex')}`;
@@ -222,6 +284,7 @@ async function main(): Promise<void> {
     statementTimeoutMs: 120_000,
   });
   let app: Awaited<ReturnType<typeof buildCloudApp>> | undefined;
+  const others: { port: number; stop(): void }[] = [];
   try {
     const settings = await pool.query<{ name: string; setting: string }>(
       `select name, setting from pg_settings where name in ('server_version','fsync','synchronous_commit','full_page_writes','shared_buffers','max_wal_size','wal_level') order by name`,
@@ -263,14 +326,10 @@ async function main(): Promise<void> {
     const wireBytes = bodies.flat().reduce((n, b) => n + b.body.length, 0);
     const genS = (performance.now() - genStart) / 1000;
 
-    const config = CloudConfig.parse({
-      jwtSecret: randomBytes(32).toString('hex'),
-      databaseUrl: url,
-      docs: false,
-    });
-    app = await buildCloudApp({ log, config, pool, clock: Date.now, metrics: createCloudMetrics() });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.server.address() as AddressInfo).port;
+    const first = await startApp(url, pool);
+    app = first.app;
+    for (let i = 1; i < INSTANCES; i++) others.push(await spawnInstance(url));
+    const ports = [first.port, ...others.map((o) => o.port)];
     const agent = new Agent({ keepAlive: true, maxSockets: GATEWAYS });
 
     await pool.query('checkpoint');
@@ -281,7 +340,7 @@ async function main(): Promise<void> {
       bodies.map(async (list, g) => {
         for (const { batchId, body } of list) {
           const t = performance.now();
-          const n = await post(agent, port, tokens[g]!, batchId, body);
+          const n = await post(agent, ports[g % ports.length]!, tokens[g]!, batchId, body);
           accepted += n;
           latencies.push(performance.now() - t);
         }
@@ -343,7 +402,7 @@ async function main(): Promise<void> {
       '',
       '| case | seconds | rows/s | ratio to raw COPY |',
       '|---|---:|---:|---:|',
-      `| E2E: HTTP API (gzip, auth, validation, COPY, rollups, audit), ${GATEWAYS} gateways | ${e2eS.toFixed(2)} | ${fmt(e2eRate)} | ${(e2eRate / rawRate).toFixed(2)} |`,
+      `| E2E: HTTP API (gzip, auth, validation, COPY, rollups, audit), ${GATEWAYS} gateways, ${INSTANCES} app instance(s) | ${e2eS.toFixed(2)} | ${fmt(e2eRate)} | ${(e2eRate / rawRate).toFixed(2)} |`,
       `| raw COPY, one connection, one stream | ${rawS.toFixed(2)} | ${fmt(rawRate)} | 1.00 |`,
       `| raw COPY, one COPY per batch, ${GATEWAYS} connections | ${rawBatchS.toFixed(2)} | ${fmt(rawBatchRate)} | ${(rawBatchRate / rawRate).toFixed(2)} |`,
       '',
@@ -354,6 +413,7 @@ async function main(): Promise<void> {
     ];
     console.log(lines.join('\n'));
   } finally {
+    for (const o of others) o.stop();
     await app?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await admin.query(`drop database if exists "${dbName}" with (force)`).catch(() => undefined);
@@ -362,4 +422,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (args.serve) await serve(args.serve);
+else await main();
