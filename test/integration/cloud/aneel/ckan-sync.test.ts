@@ -87,16 +87,19 @@ describe('sync from the CKAN portal', () => {
     expect(stored?.runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
   });
 
-  it('retries a transient 500 and a response slower than the client timeout', async () => {
+  it('retries a transient 500, a 429 and a response slower than the client timeout', async () => {
     ckan.failNext('/api/3/action/package_show', 1, 500);
     ckan.failNext(`/resource/${RESOURCE.tarifas}/download/`, 1, 503);
+    ckan.failNext(`/resource/${RESOURCE.tarifas}/download/`, 1, 429);
     ckan.delayNext(`/resource/${RESOURCE.tarifas}/download/`, 1500);
     const result = await new AneelSync(syncDeps()).run({ trigger: 'api', datasets: ['tarifas'] });
     expect(result.status).toBe('succeeded');
     expect(result.loads[0]).toMatchObject({ rowsRead: 66, rowsInserted: 66 });
     expect(ckan.count('/api/3/action/package_show')).toBe(2);
-    // 503, then the slow answer the client gave up on, then the good one
-    expect(ckan.count(`/resource/${RESOURCE.tarifas}/download/`)).toBe(3);
+    // 503, 429, then the slow answer the client gave up on, then the good one
+    expect(ckan.requests.filter((r) => r.path.includes('/download/')).map((r) => r.status)).toEqual([
+      503, 429, 0, 200,
+    ]);
   });
 
   it('starts a file over when the connection drops mid-body', async () => {
