@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
 import { createLogger } from '../../../shared/log.ts';
@@ -40,6 +41,15 @@ async function runSync(o: AneelSyncFlags): Promise<boolean> {
   const datasets = parseDatasets(o.datasets);
   const sampYears = parseYears(o.sampYears);
   const via = parseVia(o.via);
+  if (
+    o.fromDir &&
+    !(await stat(o.fromDir).then(
+      (st) => st.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new AppError('bad_request', `--from-dir ${o.fromDir} is not a folder`);
+  }
   const config = await loadCloudConfig({
     ...(o.config ? { configFile: o.config } : {}),
     overrides: {
@@ -92,6 +102,7 @@ function printResult(r: SyncResult): void {
   const fmt = (cells: string[]) =>
     cells.map((c, i) => (i === 6 ? c : i >= 2 ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ');
   console.log(`sync ${r.syncId}: ${r.status}`);
+  if (r.error) console.log(`error: ${r.error}`);
   console.log(fmt(head));
   for (const row of rows) console.log(fmt(row));
   const total = (k: 'rowsRead' | 'rowsInserted' | 'rowsUpdated' | 'rowsRejected') =>
