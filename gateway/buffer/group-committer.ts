@@ -110,8 +110,13 @@ export class GroupCommitter {
     } catch (err) {
       // Nothing of this batch is committed: every submitter gets the error and must not acknowledge.
       this.#log.error({ err, readings: batch.length }, 'group commit failed');
+      const code = (err as { code?: unknown }).code;
       const e =
-        err instanceof AppError ? err : new AppError('internal', 'buffer write failed', { cause: err });
+        err instanceof AppError
+          ? err
+          : code === 'SQLITE_FULL'
+            ? new AppError('storage_full', 'the disk holding the buffer is full', { cause: err })
+            : new AppError('internal', 'buffer write failed', { cause: err });
       for (const p of batch) p.reject(e);
       return;
     }
