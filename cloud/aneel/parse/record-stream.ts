@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { type CsvRecord, readAneelCsv } from './csv-reader.ts';
 import type { AneelEncoding } from './decode-stream.ts';
 
@@ -41,8 +41,9 @@ export function csvRecordStream(
       cb();
     },
   });
-  bytes.on('error', (err) => tap.destroy(err));
-  bytes.pipe(tap);
+  // pipeline, not pipe: when the reader stops early (schema drift, a failed COPY) the source is destroyed
+  // too, so a download's socket and timers do not outlive the load.
+  pipeline(bytes, tap, () => undefined);
   const records = readAneelCsv(tap, {
     columns: opts.columns,
     source: opts.source,

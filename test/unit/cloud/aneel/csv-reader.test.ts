@@ -97,3 +97,22 @@ describe('readAneelCsv', () => {
     expect(sample.slice(0, 8)).toEqual(legacy);
   });
 });
+
+describe('csvRecordStream', () => {
+  it('destroys the byte source when reading stops early (a drifted header)', async () => {
+    const { csvRecordStream } = await import('../../../../cloud/aneel/parse/record-stream.ts');
+    // a source that never ends (like a download still running): more than the 64 KiB encoding prefix
+    const source = new Readable({ read() {} });
+    source.push(Buffer.from(`Unknown;Header\n${'1;2\n'.repeat(20_000)}`));
+    const s = csvRecordStream(source, { columns: COLS, source: 'early.csv' });
+    await expect(
+      (async () => {
+        for await (const _ of s.records) {
+          // drains until the header check fails
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'schema_drift' });
+    await new Promise((r) => setImmediate(r));
+    expect(source.destroyed).toBe(true);
+  });
+});
