@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -214,6 +214,34 @@ async function copyChunks(client: pg.PoolClient | pg.Client, chunks: readonly Bu
   await pipeline(Readable.from(chunks), stream);
 }
 
+/**
+ * CPU seconds used so far by each server process (backend) connected to the bench database, read from
+ * /proc (Linux, server on this machine; empty otherwise). On a shared machine CPU time is a steadier
+ * measure of cost than wall time.
+ */
+async function backendCpu(admin: pg.Client, dbName: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [
+    dbName,
+  ]);
+  for (const { pid } of rows) {
+    try {
+      const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      // fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; index 11/12 after the "(comm) " prefix
+      out.set(pid, (Number(stat[11]) + Number(stat[12])) / 100);
+    } catch {
+      // not local, or the backend just ended
+    }
+  }
+  return out;
+}
+
+function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, t] of after) sum += t - (before.get(pid) ?? 0);
+  return sum;
+}
+
 /** The real app on a free port of 127.0.0.1, on the database at `url`. */
 async function startApp(url: string, pool: pg.Pool) {
   const config = CloudConfig.parse({
@@ -335,6 +363,8 @@ async function main(): Promise<void> {
     await pool.query('checkpoint');
     const latencies: number[] = [];
     let accepted = 0;
+    const pgBefore = await backendCpu(admin, dbName);
+    const nodeBefore = process.cpuUsage();
     const e2eStart = performance.now();
     await Promise.all(
       bodies.map(async (list, g) => {
@@ -347,6 +377,9 @@ async function main(): Promise<void> {
       }),
     );
     const e2eS = (performance.now() - e2eStart) / 1000;
+    const nodeUsage = process.cpuUsage(nodeBefore);
+    const e2eNodeCpu = (nodeUsage.user + nodeUsage.system) / 1e6;
+    const e2ePgCpu = cpuDelta(pgBefore, await backendCpu(admin, dbName));
     agent.destroy();
     const stored = Number((await pool.query('select count(*) n from readings')).rows[0].n);
     if (stored !== totalRows || accepted !== totalRows)
@@ -370,13 +403,16 @@ async function main(): Promise<void> {
     await pool.query('truncate readings');
     await pool.query('checkpoint');
     const one = await pool.connect();
+    const rawPgBefore = await backendCpu(admin, dbName);
     const rawStart = performance.now();
     await copyChunks(one, copyText.flat());
     const rawS = (performance.now() - rawStart) / 1000;
+    const rawPgCpu = cpuDelta(rawPgBefore, await backendCpu(admin, dbName));
     one.release();
 
     await pool.query('truncate readings');
     await pool.query('checkpoint');
+    const rawBatchPgBefore = await backendCpu(admin, dbName);
     const rawBatchStart = performance.now();
     await Promise.all(
       copyText.map(async (list) => {
@@ -389,6 +425,7 @@ async function main(): Promise<void> {
       }),
     );
     const rawBatchS = (performance.now() - rawBatchStart) / 1000;
+    const rawBatchPgCpu = cpuDelta(rawBatchPgBefore, await backendCpu(admin, dbName));
 
     latencies.sort((a, b) => a - b);
     const e2eRate = totalRows / e2eS;
@@ -409,6 +446,11 @@ async function main(): Promise<void> {
       `batch latency ms: p50 ${pct(latencies, 50).toFixed(0)}, p95 ${pct(latencies, 95).toFixed(0)}, p99 ${pct(latencies, 99).toFixed(0)}, max ${latencies[latencies.length - 1]!.toFixed(0)}`,
       `E2E / raw COPY (one stream) = ${(e2eRate / rawRate).toFixed(2)}; E2E / raw COPY (same batches) = ${(e2eRate / rawBatchRate).toFixed(2)}`,
       `readings on disk (heap + PK + TOAST) after E2E: ${bytesPerRow.toFixed(0)} B/row; reading_hourly: ${fmt(Number(size.rows[0]!.hourly_rows))} rows, ${(Number(size.rows[0]!.hourly_bytes) / 1e6).toFixed(1)} MB`,
+      e2ePgCpu > 0
+        ? `CPU per reading: E2E ${((1e6 * (e2eNodeCpu + e2ePgCpu)) / totalRows).toFixed(1)} µs (app process ${((1e6 * e2eNodeCpu) / totalRows).toFixed(1)}` +
+          `${INSTANCES > 1 ? ` for instance 1 of ${INSTANCES} only` : ''}, PostgreSQL backends ${((1e6 * e2ePgCpu) / totalRows).toFixed(1)}); ` +
+          `raw COPY one stream ${((1e6 * rawPgCpu) / totalRows).toFixed(1)} µs, per batch ${((1e6 * rawBatchPgCpu) / totalRows).toFixed(1)} µs (backends)`
+        : 'CPU per reading: not measured (server not on this machine)',
       'Note: one shared 2-core machine runs PostgreSQL, the app and the simulated gateways; numbers vary with the other load on it.',
     ];
     console.log(lines.join('\n'));

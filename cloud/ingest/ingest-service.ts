@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, formatIssues } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
+import type { Reading } from '../../shared/schemas/reading.ts';
 import { type RowRejection, SyncBatchRequest, type SyncBatchResponse } from '../../shared/schemas/sync.ts';
 import type { ReadingPartitions } from '../db/partitions.ts';
 import type { CloudMetrics } from '../observability/metrics.ts';
@@ -21,6 +22,7 @@ import {
 } from './ingest-repository.ts';
 import { CopyLineBuilder, copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
 import { type CounterState, lockCounterStates } from './rollup-repository.ts';
+import { compareReadings, type RollupReading } from './rollup-rules.ts';
 import { applyRollups, type InsertedDeviceReadings, mayDuplicate } from './rollup-updater.ts';
 import { checkRows, type IndexedReading, type RowCheck } from './row-validation.ts';
 
@@ -149,13 +151,16 @@ export class IngestService {
     // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch.
     const hash = createHash('sha256').update(`${batch.gatewayId}\n${batch.batchId}\n`);
     const builder = new CopyLineBuilder();
-    rows.parsed.forEach((r, i) => {
-      if (r) {
-        const line = builder.line(r, batch.gatewayId);
+    let next = 0;
+    batch.readings.forEach((item, i) => {
+      const v = rows.valid[next];
+      if (v?.index === i) {
+        next++;
+        const line = builder.line(v.reading, batch.gatewayId);
         lines.set(i, line);
         hash.update(line).update('\n');
       } else {
-        hash.update(`!${JSON.stringify(batch.readings[i]) ?? 'undefined'}\n`);
+        hash.update(`!${JSON.stringify(item) ?? 'undefined'}\n`);
       }
     });
     hash.update(JSON.stringify(batch.alerts)).update('\n').update(JSON.stringify(batch.losses));
@@ -269,7 +274,7 @@ export class IngestService {
       batchId: batch.batchId,
       committed: true,
       accepted: inserted.count,
-      duplicates: accepted.length - inserted.count + rows.duplicatesInBatch,
+      duplicates: accepted.length - inserted.count,
       rejected,
       alertsAccepted,
       lossesAccepted,
@@ -326,27 +331,29 @@ export class IngestService {
     states: ReadonlyMap<string, CounterState>,
     forceDedup: boolean,
   ): Promise<{ count: number; byDevice: Map<string, InsertedDeviceReadings> }> {
-    const byDevice = new Map<string, InsertedDeviceReadings>();
-    for (const { reading: r } of accepted) {
-      let d = byDevice.get(r.device);
-      if (!d) {
-        d = { siteId: owners.get(r.device)!.siteId, readings: [] };
-        byDevice.set(r.device, d);
-      }
-      d.readings.push({
-        ts: r.ts,
-        boot: r.boot,
-        seq: r.seq,
-        flags: r.flags,
-        voltageV: r.voltageV ?? null,
-        powerW: r.channels.map((c) => c.powerW ?? null),
-        energyWh: r.channels.map((c) => c.energyWh ?? null),
-        lampInternal: r.lampInternal ?? null,
-        lampExternal: r.lampExternal ?? null,
-      });
+    const groups = new Map<string, IndexedReading[]>();
+    for (const a of accepted) {
+      const list = groups.get(a.reading.device);
+      if (list) list.push(a);
+      else groups.set(a.reading.device, [a]);
     }
-    if (accepted.length === 0) return { count: 0, byDevice };
-    const lines = accepted.map((a) => p.lines.get(a.index)!);
+    // Per device in rollup order; a row repeated within the batch is dropped here (it counts as a duplicate).
+    // Sorted input also makes the primary-key inserts of the COPY mostly sequential per device.
+    const byDevice = new Map<string, InsertedDeviceReadings>();
+    const lines: string[] = [];
+    for (const [device, list] of groups) {
+      list.sort((a, b) => compareReadings(a.reading, b.reading));
+      const readings: RollupReading[] = [];
+      let prev: Reading | undefined;
+      for (const { index, reading: r } of list) {
+        if (prev && compareReadings(prev, r) === 0) continue;
+        prev = r;
+        lines.push(p.lines.get(index)!);
+        readings.push(toRollupReading(r));
+      }
+      byDevice.set(device, { siteId: owners.get(device)!.siteId, readings });
+    }
+    if (lines.length === 0) return { count: 0, byDevice };
     const dedup =
       forceDedup || [...byDevice].some(([device, d]) => mayDuplicate(states.get(device), d.readings));
     if (!dedup) {
@@ -356,7 +363,7 @@ export class IngestService {
         if (sqlState(err) === '23505') throw new RetryBatch('stored_row', err);
         throw err;
       }
-      return { count: accepted.length, byDevice };
+      return { count: lines.length, byDevice };
     }
     const keys = new Set(
       (await copyReadingsDeduplicated(client, lines)).map((k) => `${k.device}|${k.ts}|${k.boot}|${k.seq}`),
@@ -373,6 +380,20 @@ export class IngestService {
     this.deps.metrics.ingestRows.inc({ result: 'rejected' }, rejected.length);
     for (const r of rejected) this.deps.metrics.rejections.inc({ reason: r.code });
   }
+}
+
+function toRollupReading(r: Reading): RollupReading {
+  return {
+    ts: r.ts,
+    boot: r.boot,
+    seq: r.seq,
+    flags: r.flags,
+    voltageV: r.voltageV ?? null,
+    powerW: r.channels.map((c) => c.powerW ?? null),
+    energyWh: r.channels.map((c) => c.energyWh ?? null),
+    lampInternal: r.lampInternal ?? null,
+    lampExternal: r.lampExternal ?? null,
+  };
 }
 
 function rejectionCounts(

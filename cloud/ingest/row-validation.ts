@@ -11,15 +11,11 @@ export interface IndexedReading {
 }
 
 export interface RowCheck {
-  /** Valid readings, first occurrence of each key only. */
+  /** Valid readings in batch order (repeats of a row within the batch included). */
   valid: IndexedReading[];
-  /** Per item of the batch: the parsed reading if it is valid (repeats included), else null. */
-  parsed: (Reading | null)[];
   rejected: RowRejection[];
   /** The device id of each rejected row when it had a usable one, else '-' (for ingest_rejections). */
   rejectedDevice: Map<number, string>;
-  /** Exact repeats of an earlier row of the same batch (same device, ts, boot, seq). */
-  duplicatesInBatch: number;
 }
 
 function deviceOf(item: unknown): string {
@@ -39,14 +35,7 @@ const CHUNK = 500;
  * database round trips of every other batch in flight, and with them their transactions and locks.
  */
 export async function checkRows(items: readonly unknown[], now: number): Promise<RowCheck> {
-  const out: RowCheck = {
-    valid: [],
-    parsed: new Array(items.length).fill(null),
-    rejected: [],
-    rejectedDevice: new Map(),
-    duplicatesInBatch: 0,
-  };
-  const seen = new Set<string>();
+  const out: RowCheck = { valid: [], rejected: [], rejectedDevice: new Map() };
   const reject = (index: number, code: string, message: string) => {
     out.rejected.push({
       index,
@@ -67,13 +56,6 @@ export async function checkRows(items: readonly unknown[], now: number): Promise
       reject(index, 'out_of_range', 'ts/receivedAt is more than 24 h ahead of the server clock');
       continue;
     }
-    out.parsed[index] = r;
-    const key = `${r.device}|${r.ts}|${r.boot}|${r.seq}`;
-    if (seen.has(key)) {
-      out.duplicatesInBatch++;
-      continue;
-    }
-    seen.add(key);
     out.valid.push({ index, reading: r });
   }
   return out;
