@@ -106,10 +106,34 @@ export class AnalyticsRepository {
    */
   async hourly(scope: ScopeFilter, fromMs: number, toMs: number): Promise<ScopeHour[]> {
     const params: unknown[] = [scope.siteId, new Date(fromMs), new Date(toMs)];
-    let deviceFilter = '';
-    if (scope.deviceIds) {
-      params.push(scope.deviceIds);
-      deviceFilter = 'and device_id = any($4::text[])';
+    let sql: string;
+    if (scope.deviceIds?.length === 1) {
+      // One device has one row per hour: no GROUP BY, and the primary key (device_id, hour_start) returns
+      // them in order.
+      params.push(scope.deviceIds[0]);
+      sql = `select (extract(epoch from hour_start) * 1000)::bigint as t, energy_wh_total as wh,
+                    energy_wh[1] as wh1, energy_wh[2] as wh2, voltage_min::float8 as vmin,
+                    voltage_max::float8 as vmax, power_max_w::float8 as pmax, reading_count as readings,
+                    1 as devices, lamp_internal_on_count as lin, lamp_external_on_count as lex
+               from reading_hourly
+              where device_id = $4 and hour_start >= $2 and hour_start < $3 and site_id = $1
+              order by hour_start`;
+    } else {
+      let deviceFilter = '';
+      if (scope.deviceIds) {
+        params.push(scope.deviceIds);
+        deviceFilter = 'and device_id = any($4::text[])';
+      }
+      sql = `select (extract(epoch from hour_start) * 1000)::bigint as t,
+                    sum(energy_wh_total)::float8 as wh,
+                    sum(energy_wh[1])::float8 as wh1, sum(energy_wh[2])::float8 as wh2,
+                    min(voltage_min)::float8 as vmin, max(voltage_max)::float8 as vmax,
+                    sum(power_max_w)::float8 as pmax, sum(reading_count) as readings, count(*) as devices,
+                    sum(lamp_internal_on_count) as lin, sum(lamp_external_on_count) as lex
+               from reading_hourly
+              where site_id = $1 and hour_start >= $2 and hour_start < $3 ${deviceFilter}
+              group by hour_start
+              order by hour_start`;
     }
     const { rows } = await this.db.query<{
       t: string;
@@ -119,23 +143,11 @@ export class AnalyticsRepository {
       vmin: number | null;
       vmax: number | null;
       pmax: number | null;
-      readings: string;
-      devices: string;
-      lin: string | null;
-      lex: string | null;
-    }>(
-      `select (extract(epoch from hour_start) * 1000)::bigint as t,
-              sum(energy_wh_total)::float8 as wh,
-              sum(energy_wh[1])::float8 as wh1, sum(energy_wh[2])::float8 as wh2,
-              min(voltage_min)::float8 as vmin, max(voltage_max)::float8 as vmax,
-              sum(power_max_w)::float8 as pmax, sum(reading_count) as readings, count(*) as devices,
-              sum(lamp_internal_on_count) as lin, sum(lamp_external_on_count) as lex
-         from reading_hourly
-        where site_id = $1 and hour_start >= $2 and hour_start < $3 ${deviceFilter}
-        group by hour_start
-        order by hour_start`,
-      params,
-    );
+      readings: string | number;
+      devices: string | number;
+      lin: string | number | null;
+      lex: string | number | null;
+    }>(sql, params);
     return rows.map((r) => ({
       hourStartMs: Number(r.t),
       wh: r.wh,

@@ -91,10 +91,12 @@ function nextDate(d: LocalDate): LocalDate {
 }
 
 /** ISO 8601 with the local offset, e.g. `2026-06-10T00:00:00-03:00`. */
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 export function localIso(clock: TimeZoneClock, ms: number): string {
   const off = clock.offsetMinutes(ms);
-  const local = new Date(ms + off * 60_000).toISOString().slice(0, 19);
-  const sign = off < 0 ? '-' : '+';
+  const p = clock.local(ms);
+  const sec = Math.floor((((ms % 60_000) + 60_000) % 60_000) / 1000);
   const abs = Math.abs(off);
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${p.date}T${two(Math.floor(p.minuteOfDay / 60))}:${two(p.minuteOfDay % 60)}:${two(sec)}${off < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
 }

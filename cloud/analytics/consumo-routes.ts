@@ -9,7 +9,6 @@ import { parseRange, type ResolvedScope, resolveScope, siteTaxes } from './analy
 import { buildConsumoSeries, type ConsumoBucket, type Interval } from './consumo-service.ts';
 import {
   daysInclusive,
-  isValidTimeZone,
   maxDate,
   minDate,
   monthEnd,
@@ -63,6 +62,10 @@ export async function registerConsumoRoutes(app: CloudApp, deps: CloudDeps): Pro
     '/api/v1/analytics/consumo',
     {
       config: { access: ['viewer'] },
+      // The dashboard's hot path returns up to ~2 000 buckets: zod re-validating every one on the way out
+      // cost more than the query (≈40 % of the request). The schema still documents the response (OpenAPI)
+      // and TypeScript checks the handler's return type against it; the body is plain JSON.stringify.
+      serializerCompiler: () => (data) => JSON.stringify(data),
       schema: {
         summary: 'Consumption and cost by hour, day, week or month (site, gateway or device)',
         description:
@@ -151,14 +154,16 @@ export async function registerConsumoRoutes(app: CloudApp, deps: CloudDeps): Pro
   );
 }
 
+/** The site's clock; TimeZoneClock's constructor rejects an unknown zone (one Intl object, not two). */
 export function clockOf(scope: ResolvedScope): TimeZoneClock {
-  if (!isValidTimeZone(scope.site.timeZone)) {
+  try {
+    return new TimeZoneClock(scope.site.timeZone);
+  } catch {
     throw new AppError(
       'conflict',
       `site ${scope.site.siteId} has an unknown time zone: ${scope.site.timeZone}`,
     );
   }
-  return new TimeZoneClock(scope.site.timeZone);
 }
 
 function totalsOf(series: ConsumoBucket[]) {

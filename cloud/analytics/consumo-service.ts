@@ -2,11 +2,11 @@ import type { ScopeDevice, ScopeHour } from './analytics-repository.ts';
 import { localIso } from './analytics-scope.ts';
 import type { BrancaSchedule } from './cost/branca-postos.ts';
 import { PostoClassifier } from './cost/branca-postos.ts';
-import { DayPostoEnergy, priceEnergy } from './cost/energy-pricing.ts';
 import { FlagLookup } from './cost/flags.ts';
 import { HolidayCalendar, type HolidayConfig } from './cost/holidays.ts';
-import { addDays, dayOfWeek, type LocalDate, monthStart, type TimeZoneClock } from './cost/local-time.ts';
-import { type Amount, amountToRs } from './cost/money.ts';
+import { dateFromDayNumber, type LocalDate, type TimeZoneClock } from './cost/local-time.ts';
+import { amountToRs } from './cost/money.ts';
+import { SeriesPricer } from './cost/series-pricer.ts';
 import { TariffLookup } from './cost/tariff-lookup.ts';
 import { grossUpAmount } from './cost/taxes.ts';
 import type { FlagMonth, Modality, Posto, SiteTaxes, TariffResolution } from './cost/types.ts';
@@ -60,15 +60,6 @@ export interface PricingInputs {
 
 const HOUR_MS = 3_600_000;
 
-export function bucketKey(clock: TimeZoneClock, ms: number, interval: Interval): string {
-  if (interval === 'hour') return String(ms);
-  const date = clock.localDate(ms);
-  if (interval === 'day') return date;
-  if (interval === 'month') return monthStart(date);
-  // ISO week: starts on Monday.
-  return addDays(date, -((dayOfWeek(date) + 6) % 7));
-}
-
 const round = (x: number, digits: number) => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -88,132 +79,151 @@ export function buildConsumoSeries(input: {
   pricing: PricingInputs;
 }): ConsumoBucket[] {
   const { clock, interval } = input;
-  const byHour = new Map<number, ScopeHour>();
-  for (const h of input.hours) byHour.set(h.hourStartMs, h);
-  const devices = input.devices.map((d) => ({
-    firstHour: Math.floor(d.firstSeenMs / HOUR_MS) * HOUR_MS,
-    perHour: 3600 / d.expectedIntervalS,
-  }));
+  const rows = input.hours; // sorted by hour (the repository orders them)
+  // Devices by the hour they were first seen: the expected readings of hour t are those of every device
+  // seen by then, kept as a running sum while t walks forward.
+  const devices = input.devices
+    .map((d) => ({
+      firstHour: Math.floor(d.firstSeenMs / HOUR_MS) * HOUR_MS,
+      perHour: 3600 / d.expectedIntervalS,
+    }))
+    .sort((a, b) => a.firstHour - b.firstHour);
+  let nextDevice = 0;
+  let expected = 0;
+  const priced = !input.pricing.unavailable;
+  const pricer = new SeriesPricer({
+    modality: input.pricing.modality,
+    clock,
+    classifier:
+      input.pricing.modality === 'Branca'
+        ? new PostoClassifier({
+            clock,
+            holidays: new HolidayCalendar(input.pricing.holidays),
+            schedules: input.pricing.schedules,
+          })
+        : undefined,
+    tariffs: new TariffLookup(input.pricing.tariffs.periods),
+    flags: new FlagLookup(input.pricing.flags),
+    flagsApply: input.pricing.flagsApply,
+  });
 
-  const tariffs = new TariffLookup(input.pricing.tariffs.periods);
-  const flags = new FlagLookup(input.pricing.flags);
-  const classifier =
-    input.pricing.modality === 'Branca'
-      ? new PostoClassifier({
-          clock,
-          holidays: new HolidayCalendar(input.pricing.holidays),
-          schedules: input.pricing.schedules,
-        })
-      : undefined;
-
-  interface Acc {
+  // One pass over the hours: a bucket key per hour (numbers, no strings per hour), the row of that hour
+  // if any (pointer into the sorted rows), and the bucket's sums; the bucket is closed when the key changes.
+  const out: ConsumoBucket[] = [];
+  let acc: {
     startMs: number;
     endMs: number;
-    hours: ScopeHour[];
-    hoursWithData: number;
+    hasData: boolean;
     missingHours: number;
     expected: number;
-  }
-  const buckets: Acc[] = [];
-  let current: Acc | undefined;
-  let currentKey = '';
+    received: number;
+    wh: number;
+    wh1: number;
+    wh2: number;
+    peak: number | null;
+    vmin: number | null;
+    vmax: number | null;
+  } | null = null;
+  let accKey = Number.NaN;
+  let dayNum = Number.NaN;
+  let date = '';
+  let monthKey = 0;
+  let r = 0;
+  const close = () => {
+    if (!acc) return;
+    const has = acc.hasData;
+    out.push({
+      start: localIso(clock, acc.startMs),
+      end: localIso(clock, acc.endMs),
+      kwh: has ? round(acc.wh / 1000, 6) : null,
+      kwhInternal: has ? round(acc.wh1 / 1000, 6) : null,
+      kwhExternal: has ? round(acc.wh2 / 1000, 6) : null,
+      missing: !has && acc.expected > 0,
+      partial: has && acc.missingHours > 0,
+      missingHours: acc.missingHours,
+      expectedReadings: Math.round(acc.expected),
+      receivedReadings: acc.received,
+      completeness: acc.expected > 0 ? round(Math.min(1, acc.received / acc.expected), 4) : null,
+      peakPowerW: acc.peak,
+      voltageMinV: acc.vmin,
+      voltageMaxV: acc.vmax,
+      cost: has && priced ? bucketCost(pricer, input.pricing) : null,
+    });
+  };
   for (let t = input.fromMs; t < input.toMs; t += HOUR_MS) {
-    const key = bucketKey(clock, t, interval);
-    if (!current || key !== currentKey) {
-      current = { startMs: t, endMs: t + HOUR_MS, hours: [], hoursWithData: 0, missingHours: 0, expected: 0 };
-      currentKey = key;
-      buckets.push(current);
+    const dn = Math.floor((t + clock.offsetMinutes(t) * 60_000) / 86_400_000);
+    if (dn !== dayNum) {
+      dayNum = dn;
+      date = dateFromDayNumber(dn);
+      monthKey = Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7));
     }
-    current.endMs = t + HOUR_MS;
-    let expected = 0;
-    for (const d of devices) if (d.firstHour <= t) expected += d.perHour;
-    current.expected += expected;
-    const h = byHour.get(t);
-    if (h) {
-      current.hours.push(h);
-      current.hoursWithData++;
-    } else if (expected > 0) current.missingHours++;
+    // ISO weeks start on Monday; day 0 (1970-01-01) was a Thursday.
+    const key =
+      interval === 'hour'
+        ? t
+        : interval === 'day'
+          ? dn
+          : interval === 'week'
+            ? Math.floor((dn + 3) / 7)
+            : monthKey;
+    if (!acc || key !== accKey) {
+      close();
+      accKey = key;
+      acc = {
+        startMs: t,
+        endMs: t,
+        hasData: false,
+        missingHours: 0,
+        expected: 0,
+        received: 0,
+        wh: 0,
+        wh1: 0,
+        wh2: 0,
+        peak: null,
+        vmin: null,
+        vmax: null,
+      };
+    }
+    acc.endMs = t + HOUR_MS;
+    while (nextDevice < devices.length && devices[nextDevice]!.firstHour <= t)
+      expected += devices[nextDevice++]!.perHour;
+    acc.expected += expected;
+    while (r < rows.length && rows[r]!.hourStartMs < t) r++;
+    const h = r < rows.length && rows[r]!.hourStartMs === t ? rows[r]! : undefined;
+    if (!h) {
+      if (expected > 0) acc.missingHours++;
+      continue;
+    }
+    acc.hasData = true;
+    acc.received += h.readings;
+    acc.wh += h.wh;
+    acc.wh1 += h.wh1;
+    acc.wh2 += h.wh2;
+    if (h.powerMaxSumW !== null)
+      acc.peak = acc.peak === null ? h.powerMaxSumW : Math.max(acc.peak, h.powerMaxSumW);
+    if (h.voltageMin !== null) acc.vmin = acc.vmin === null ? h.voltageMin : Math.min(acc.vmin, h.voltageMin);
+    if (h.voltageMax !== null) acc.vmax = acc.vmax === null ? h.voltageMax : Math.max(acc.vmax, h.voltageMax);
+    if (priced) pricer.add(t, h.wh, date);
   }
-
-  return buckets.map((b) => {
-    const received = b.hours.reduce((s, h) => s + h.readings, 0);
-    const has = b.hours.length > 0;
-    let wh = 0;
-    let wh1 = 0;
-    let wh2 = 0;
-    let peak: number | null = null;
-    let vmin: number | null = null;
-    let vmax: number | null = null;
-    for (const h of b.hours) {
-      wh += h.wh;
-      wh1 += h.wh1;
-      wh2 += h.wh2;
-      if (h.powerMaxSumW !== null) peak = peak === null ? h.powerMaxSumW : Math.max(peak, h.powerMaxSumW);
-      if (h.voltageMin !== null) vmin = vmin === null ? h.voltageMin : Math.min(vmin, h.voltageMin);
-      if (h.voltageMax !== null) vmax = vmax === null ? h.voltageMax : Math.max(vmax, h.voltageMax);
-    }
-    return {
-      start: localIso(clock, b.startMs),
-      end: localIso(clock, b.endMs),
-      kwh: has ? round(wh / 1000, 6) : null,
-      kwhInternal: has ? round(wh1 / 1000, 6) : null,
-      kwhExternal: has ? round(wh2 / 1000, 6) : null,
-      missing: !has && b.expected > 0,
-      partial: has && b.missingHours > 0,
-      missingHours: b.missingHours,
-      expectedReadings: Math.round(b.expected),
-      receivedReadings: received,
-      completeness: b.expected > 0 ? round(Math.min(1, received / b.expected), 4) : null,
-      peakPowerW: peak,
-      voltageMinV: vmin,
-      voltageMaxV: vmax,
-      cost:
-        has && !input.pricing.unavailable
-          ? bucketCost(b.hours, clock, classifier, tariffs, flags, input.pricing)
-          : null,
-    };
-  });
+  close();
+  return out;
 }
 
-function bucketCost(
-  hours: ScopeHour[],
-  clock: TimeZoneClock,
-  classifier: PostoClassifier | undefined,
-  tariffs: TariffLookup,
-  flags: FlagLookup,
-  pricing: PricingInputs,
-): BucketCost {
-  const energy = DayPostoEnergy.fromHours(
-    hours.map((h) => ({ hourStartMs: h.hourStartMs, wh: h.wh })),
-    { modality: pricing.modality, clock, ...(classifier ? { classifier } : {}) },
-  );
-  const days = [...energy.byDay.keys(), ...energy.unclassified.keys()].sort();
-  const period = { from: days[0] ?? '1970-01-01', to: days[days.length - 1] ?? '1970-01-01' };
-  const priced = priceEnergy(energy, period, { tariffs, flags, flagsApply: pricing.flagsApply }, 'measured');
-  const byPosto = new Map<Posto, { wh: number; amount: Amount }>();
-  for (const l of priced.energy) {
-    const p = byPosto.get(l.posto) ?? { wh: 0, amount: 0n };
-    p.wh += l.wh;
-    p.amount += l.amount;
-    byPosto.set(l.posto, p);
-  }
-  const net = priced.energyAmount + priced.flagAmount;
+function bucketCost(pricer: SeriesPricer, pricing: PricingInputs): BucketCost {
+  const p = pricer.flush();
+  const net = p.energyAmount + p.flagAmount;
   return {
     netRs: round(amountToRs(net), 4),
     grossRs: pricing.taxes ? round(amountToRs(grossUpAmount(net, pricing.taxes)), 4) : null,
-    byPosto: [...byPosto].map(([posto, v]) => ({
-      posto,
-      kwh: v.wh / 1000,
-      rs: round(amountToRs(v.amount), 4),
-    })),
-    flags: priced.flags.map((f) => ({
+    byPosto: p.byPosto.map((v) => ({ posto: v.posto, kwh: v.wh / 1000, rs: round(amountToRs(v.amount), 4) })),
+    flags: p.flags.map((f) => ({
       month: f.month,
       flag: f.flag,
       kwh: f.wh / 1000,
       rs: round(amountToRs(f.amount), 4),
       provisional: f.provisional,
     })),
-    provisional: priced.provisional,
-    unpricedKwh: priced.unpriced.filter((u) => u.reason !== 'no_flag').reduce((s, u) => s + u.wh, 0) / 1000,
+    provisional: p.provisional,
+    unpricedKwh: p.unpricedWh / 1000,
   };
 }

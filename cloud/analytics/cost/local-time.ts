@@ -11,7 +11,6 @@
 export type LocalDate = string;
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function parseLocalDate(date: LocalDate): { year: number; month: number; day: number } {
@@ -41,8 +40,23 @@ export function dayNumber(date: LocalDate): number {
   return Date.UTC(year, month - 1, day) / DAY_MS;
 }
 
+/**
+ * Days since 1970-01-01 → `YYYY-MM-DD` without a Date object (Howard Hinnant's civil_from_days): this runs
+ * once per hour of every analytics series, and `toISOString` was the hot spot.
+ */
 export function dateFromDayNumber(n: number): LocalDate {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const z = n + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y < 1000 ? String(y).padStart(4, '0') : y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
@@ -93,16 +107,38 @@ export interface LocalParts {
   dayOfWeek: number;
 }
 
-export class TimeZoneClock {
-  readonly timeZone: string;
-  private readonly fmt: Intl.DateTimeFormat;
-  private readonly dayOffsets = new Map<number, number | null>();
-  private readonly hourOffsets = new Map<number, number>();
+const WEEK_MS = 7 * DAY_MS;
 
-  constructor(timeZone: string) {
-    this.timeZone = timeZone;
-    // Throws RangeError on an unknown zone: callers validate site time zones with `isValidTimeZone`.
-    this.fmt = new Intl.DateTimeFormat('en-US', {
+/**
+ * One `Intl.DateTimeFormat` per zone name, shared: building one costs milliseconds (ICU loads the zone), a
+ * dashboard request needs one, and the formatter is immutable, so this memo holds no state that matters.
+ * Throws RangeError on an unknown zone.
+ */
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
+interface WeekOffsets {
+  before: number;
+  after: number;
+  changeMs: number;
+}
+
+/**
+ * The week → offsets table of a zone, shared the same way: it is a pure function of the zone's rules (as
+ * compiled into this Node's ICU), and refilling it costs two `Intl` probes per week per request.
+ */
+const WEEK_OFFSETS = new Map<string, Map<number, WeekOffsets>>();
+function weekOffsetsFor(timeZone: string): Map<number, WeekOffsets> {
+  let m = WEEK_OFFSETS.get(timeZone);
+  if (!m) {
+    m = new Map();
+    WEEK_OFFSETS.set(timeZone, m);
+  }
+  return m;
+}
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = FORMATTERS.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -112,26 +148,47 @@ export class TimeZoneClock {
       minute: '2-digit',
       second: '2-digit',
     });
+    FORMATTERS.set(timeZone, f);
+  }
+  return f;
+}
+
+export class TimeZoneClock {
+  readonly timeZone: string;
+  private readonly fmt: Intl.DateTimeFormat;
+  /** Per UTC week: its offset, or the instant the offset changes within it and the offsets around it. */
+  private readonly weeks: Map<number, WeekOffsets>;
+
+  constructor(timeZone: string) {
+    this.timeZone = timeZone;
+    this.fmt = formatterFor(timeZone);
+    this.weeks = weekOffsetsFor(timeZone);
   }
 
-  /** Local time minus UTC, in minutes, at instant `utcMs`. */
+  /**
+   * Local time minus UTC, in minutes, at instant `utcMs`. Probes `Intl` at the two ends of the UTC week and,
+   * only when they differ, bisects to the minute of the change; this assumes at most one offset change per
+   * week, which holds for every zone's DST rules (changes are months apart).
+   */
   offsetMinutes(utcMs: number): number {
-    const day = Math.floor(utcMs / DAY_MS);
-    let dayOffset = this.dayOffsets.get(day);
-    if (dayOffset === undefined) {
-      const a = this.probe(day * DAY_MS);
-      const b = this.probe((day + 1) * DAY_MS - 1);
-      dayOffset = a === b ? a : null;
-      this.dayOffsets.set(day, dayOffset);
+    const w = Math.floor(utcMs / WEEK_MS);
+    let e = this.weeks.get(w);
+    if (!e) {
+      let lo = w * WEEK_MS;
+      let hi = lo + WEEK_MS - 1;
+      const before = this.probe(lo);
+      const after = this.probe(hi);
+      if (before !== after) {
+        while (hi - lo > 60_000) {
+          const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+          if (this.probe(mid) === before) lo = mid;
+          else hi = mid;
+        }
+      }
+      e = { before, after, changeMs: before === after ? Number.POSITIVE_INFINITY : hi };
+      this.weeks.set(w, e);
     }
-    if (dayOffset !== null) return dayOffset;
-    const hour = Math.floor(utcMs / HOUR_MS);
-    let h = this.hourOffsets.get(hour);
-    if (h === undefined) {
-      h = this.probe(hour * HOUR_MS);
-      this.hourOffsets.set(hour, h);
-    }
-    return h;
+    return utcMs < e.changeMs ? e.before : e.after;
   }
 
   local(utcMs: number): LocalParts {

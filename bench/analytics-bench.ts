@@ -1,0 +1,325 @@
+/**
+ * `npm run bench:analytics` — latency of the dashboard queries through the real HTTP API over one simulated
+ * year of one-minute readings of 50 devices, and the ANEEL load rate.
+ *
+ * Server: DATABASE_URL if set, else 127.0.0.1:5432 (user postgres) if reachable, else an embedded PostgreSQL
+ * in a temp folder, with the server's own settings. The bench creates its own database and drops it at the end.
+ *
+ * Data (SYNTHETIC): 50 AICSS boards of one site (CEMIG-D, B1 Convencional, taxes set). Each board is simulated
+ * minute by minute for a year (lamp duty cycles of test/integration/cloud/analytics/helpers/synthetic-load.ts,
+ * 60 W + 100 W, mains 127 V ± noise, about 0.3 % of minutes lost and a few whole hours missing). The
+ * minutes are aggregated into hourly rollups **directly** — same columns and meaning as cloud-data's ingest
+ * (energy per channel in the hour, voltage min/max/sum/count, peak power, reading count, lamp-on counts) —
+ * and COPYed into reading_hourly: pushing 26 M readings through the ingest API would measure ingest
+ * (bench:ingest does that), not the dashboard. ANEEL tariffs and flags come from test/fixtures/aneel through
+ * the aneel helper's loader.
+ *
+ * Queries (each warmed up, then timed `--runs` times, sequentially, over a keep-alive connection):
+ * month by hour and year by day of `GET /api/v1/analytics/consumo`, for one device and for the 50-device
+ * site. ANEEL load rate: the aneel helper's `measureAneelLoadRate` (synthetic tariff file in the real format,
+ * served over HTTP, loaded through the production path, then re-loaded as the idempotent re-run).
+ *
+ * Options: --devices N (50) --runs N (40) --aneel-rows N (100000) --reuse (keep the database
+ * `cds_bench_analytics` and its data between runs, to profile queries without regenerating the year).
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { registerGateway } from '../cloud/aicss/gateway-service.ts';
+import { SitesRepository } from '../cloud/aicss/sites-repository.ts';
+import { mulberry32 } from '../cloud/analytics/forecast/rng.ts';
+import { AneelSync } from '../cloud/aneel/aneel-sync.ts';
+import { measureAneelLoadRate } from '../cloud/aneel/load/load-rate.ts';
+import { buildCloudApp } from '../cloud/app.ts';
+import { issueAccessToken } from '../cloud/auth/auth-service.ts';
+import { createUser } from '../cloud/auth/user-service.ts';
+import { CloudConfig } from '../cloud/config.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '../cloud/db/embedded-postgres.ts';
+import { migrate } from '../cloud/db/migrate.ts';
+import { createPool } from '../cloud/db/pool.ts';
+import { createCloudMetrics } from '../cloud/observability/metrics.ts';
+import { createLogger } from '../shared/log.ts';
+import { syntheticHours } from '../test/integration/cloud/analytics/helpers/synthetic-load.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '40' },
+    'aneel-rows': { type: 'string', default: '100000' },
+    reuse: { type: 'boolean', default: false },
+  },
+});
+const DEVICES = Number(args.devices);
+const RUNS = Number(args.runs);
+const ANEEL_ROWS = Number(args['aneel-rows']);
+const log = createLogger({ name: 'analytics-bench', level: 'error', pretty: false });
+
+const H = 3_600_000;
+// One local year, 2025-11-01 00:00 → 2026-11-01 00:00 (America/Sao_Paulo, UTC−3).
+const YEAR_FROM = Date.parse('2025-11-01T03:00:00Z');
+const YEAR_HOURS = 365 * 24;
+const NOW = YEAR_FROM + YEAR_HOURS * H + 9 * H;
+const SITE = 'bench-site';
+const GATEWAY = 'bench-gw';
+
+async function reachable(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function findServer(): Promise<{ adminUrl: string; label: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL)
+    return { adminUrl: process.env.DATABASE_URL, label: 'DATABASE_URL', stop: async () => {} };
+  const local = 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (await reachable(local)) return { adminUrl: local, label: '127.0.0.1:5432', stop: async () => {} };
+  const dir = await mkdtemp(join(tmpdir(), 'cds-bench-pg-'));
+  const emb: RunningPostgres = await startEmbeddedPostgres({
+    dataDir: join(dir, 'data'),
+    persistent: false,
+    log,
+  });
+  return {
+    adminUrl: emb.url,
+    label: 'embedded',
+    async stop() {
+      await emb.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** Tab-separated COPY lines of one device's year of hourly rollups, aggregated from simulated minutes. */
+function* deviceRollups(device: string, seed: number): Generator<string> {
+  const rand = mulberry32(seed * 7919 + 1);
+  for (const h of syntheticHours({ fromMs: YEAR_FROM, hours: YEAR_HOURS, seed })) {
+    // A few whole hours lost (gateway offline): about 2 per month per board.
+    if (rand() < 0.0027) continue;
+    let e1 = 0;
+    let e2 = 0;
+    let n = 0;
+    let vmin = Number.POSITIVE_INFINITY;
+    let vmax = Number.NEGATIVE_INFINITY;
+    let vsum = 0;
+    let pmax = 0;
+    let on1 = 0;
+    let on2 = 0;
+    for (let m = 0; m < 60; m++) {
+      if (rand() < 0.003) continue; // a lost minute
+      const l1 = rand() < h.lampInternalOnFraction;
+      const l2 = rand() < h.lampExternalOnFraction;
+      const v = 127 + (rand() - 0.5) * 4;
+      const p = (l1 ? 60 : 0) + (l2 ? 100 : 0);
+      e1 += l1 ? 1 : 0;
+      e2 += l2 ? 100 / 60 : 0;
+      n++;
+      vmin = Math.min(vmin, v);
+      vmax = Math.max(vmax, v);
+      vsum += v;
+      pmax = Math.max(pmax, p);
+      if (l1) on1++;
+      if (l2) on2++;
+    }
+    if (n === 0) continue;
+    const ts = new Date(h.hourStartMs).toISOString();
+    const last = new Date(h.hourStartMs + 59 * 60_000).toISOString();
+    yield `${device}\t${ts}\t${SITE}\t{${e1.toFixed(3)},${e2.toFixed(3)}}\t${(e1 + e2).toFixed(3)}\t${vmin.toFixed(1)}\t${vmax.toFixed(1)}\t${vsum.toFixed(1)}\t${n}\t${pmax}\t${n}\t${on1}\t${on2}\t${ts}\t${last}\n`;
+  }
+}
+
+async function loadRollups(pool: pg.Pool): Promise<number> {
+  const client = await pool.connect();
+  let rows = 0;
+  try {
+    const copy = client.query(
+      copyFrom(
+        `copy reading_hourly (device_id, hour_start, site_id, energy_wh, energy_wh_total, voltage_min, voltage_max,
+           voltage_sum, voltage_count, power_max_w, reading_count, lamp_internal_on_count, lamp_external_on_count,
+           first_ts, last_ts) from stdin`,
+      ),
+    );
+    async function* chunks() {
+      for (let d = 0; d < DEVICES; d++) {
+        let chunk = '';
+        for (const line of deviceRollups(deviceId(d), d + 1)) {
+          chunk += line;
+          rows++;
+        }
+        yield chunk;
+      }
+    }
+    await pipeline(Readable.from(chunks()), copy);
+  } finally {
+    client.release();
+  }
+  return rows;
+}
+
+const deviceId = (d: number) => `bench-d${String(d).padStart(2, '0')}`;
+
+function get(
+  agent: Agent,
+  base: string,
+  path: string,
+  token: string,
+): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+async function seed(pool: pg.Pool, aneelDir: string, serverLabel: string): Promise<void> {
+  const sites = new SitesRepository(pool);
+  await sites.create(SITE, { name: 'Bench site (50 boards, SYNTHETIC)' });
+  await pool.query(
+    `update sites set distributor_cnpj = '06981180000116', icms_rate = 0.18, pis_rate = 0.0082, cofins_rate = 0.0377,
+              cosip_rs = 18.5 where site_id = $1`,
+    [SITE],
+  );
+  await registerGateway(pool, { siteId: SITE, gatewayId: GATEWAY, cloudUrl: 'http://bench.invalid' });
+  for (let d = 0; d < DEVICES; d++) {
+    await pool.query(
+      `insert into devices (device_id, site_id, gateway_id, expected_interval_s, first_seen_at) values ($1, $2, $3, 60, $4)`,
+      [deviceId(d), SITE, GATEWAY, new Date(YEAR_FROM)],
+    );
+  }
+  for (const f of ['tarifas-homologadas-sample.csv', 'bandeira-tarifaria-acionamento.verbatim.csv']) {
+    await copyFile(join('test/fixtures/aneel', f), join(aneelDir, f));
+  }
+  await new AneelSync({ pool, log, clock: Date.now, baseUrl: 'http://127.0.0.1:9' }).run({
+    trigger: 'bench',
+    fromDir: aneelDir,
+  });
+
+  const t0 = performance.now();
+  const rows = await loadRollups(pool);
+  const loadS = (performance.now() - t0) / 1000;
+  await pool.query('vacuum analyze reading_hourly');
+  console.log(
+    `data: ${DEVICES} devices × 1 year of one-minute readings (${(rows * 60).toLocaleString('en')} simulated minutes) → ` +
+      `${rows.toLocaleString('en')} hourly rollups COPYed in ${loadS.toFixed(1)} s (server: ${serverLabel})`,
+  );
+}
+
+async function main(): Promise<void> {
+  const server = await findServer();
+  const dbName = args.reuse ? 'cds_bench_analytics' : `cds_bench_analytics_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  const exists = (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
+  if (!exists) await admin.query(`create database "${dbName}"`);
+  const pool = createPool({
+    url: withDatabase(server.adminUrl, dbName),
+    log,
+    max: 10,
+    applicationName: 'cds-analytics-bench',
+  });
+  let app: Awaited<ReturnType<typeof buildCloudApp>> | undefined;
+  const aneelDir = await mkdtemp(join(tmpdir(), 'cds-bench-aneel-'));
+  try {
+    await migrate({ pool, log });
+    const loaded = exists && (await pool.query('select 1 from reading_hourly limit 1')).rowCount === 1;
+    if (loaded) console.log(`data: reusing ${dbName}`);
+    else await seed(pool, aneelDir, server.label);
+
+    const config = CloudConfig.parse({ jwtSecret: randomBytes(32).toString('hex'), docs: false });
+    const deps = { log, config, pool, clock: () => NOW, metrics: createCloudMetrics() };
+    app = await buildCloudApp(deps);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const viewer = await createUser(pool, {
+      username: `bench-viewer-${randomBytes(3).toString('hex')}`,
+      password: 'bench-viewer-password',
+      role: 'viewer',
+    });
+    const token = issueAccessToken(app, deps, viewer);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+    const month = 'from=2026-10-01&to=2026-10-31&interval=hour';
+    const year = 'from=2025-11-01&to=2026-10-31&interval=day';
+    const cases: [string, string][] = [
+      ['month by hour, 1 device', `deviceId=${deviceId(0)}&${month}`],
+      ['month by hour, 50-device site', `siteId=${SITE}&${month}`],
+      ['year by day, 1 device', `deviceId=${deviceId(0)}&${year}`],
+      ['year by day, 50-device site', `siteId=${SITE}&${year}`],
+    ];
+    console.log(
+      `\nGET /api/v1/analytics/consumo over HTTP (${RUNS} timed runs each after 3 warm-ups; target p95 < 100 ms)`,
+    );
+    console.log('query                            buckets   bytes     p50 ms   p95 ms   max ms');
+    for (const [name, query] of cases) {
+      const path = `/api/v1/analytics/consumo?${query}`;
+      let bytes = 0;
+      for (let i = 0; i < 3; i++) {
+        const r = await get(agent, base, path, token);
+        if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status}`);
+        bytes = r.bytes;
+      }
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const s = performance.now();
+        const r = await get(agent, base, path, token);
+        times.push(performance.now() - s);
+        if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status}`);
+      }
+      times.sort((a, b) => a - b);
+      const buckets = query.includes('interval=hour') ? 31 * 24 : 365;
+      console.log(
+        `${name.padEnd(32)} ${String(buckets).padStart(7)} ${String(bytes).padStart(8)} ${percentile(times, 50).toFixed(1).padStart(9)} ${percentile(times, 95).toFixed(1).padStart(8)} ${times[times.length - 1]!.toFixed(1).padStart(8)}`,
+      );
+    }
+    agent.destroy();
+
+    console.log(
+      `\nANEEL load rate (aneel helper's measureAneelLoadRate, ${ANEEL_ROWS.toLocaleString('en')} SYNTHETIC tariff rows over HTTP)`,
+    );
+    const rate = await measureAneelLoadRate({ pool, rows: ANEEL_ROWS, log });
+    console.log(
+      `first load ${rate.rowsPerSecond.toLocaleString('en')} rows/s (${rate.seconds.toFixed(1)} s, ${rate.megabytesPerSecond} MB/s, ${rate.inserted.toLocaleString('en')} inserted); ` +
+        `idempotent re-run ${rate.rerunRowsPerSecond.toLocaleString('en')} rows/s (${rate.rerunChanged} changed)`,
+    );
+  } finally {
+    await app?.close();
+    await pool.end();
+    if (!args.reuse) await admin.query(`drop database if exists "${dbName}" with (force)`);
+    await admin.end();
+    await rm(aneelDir, { recursive: true, force: true });
+    await server.stop();
+  }
+}
+
+await main();
