@@ -1,25 +1,24 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { type CloudConfigPush, GatewayStatusReport } from '../../shared/schemas/sync.ts';
+import type { CloudConfigPush, GatewayStatusReport } from '../../shared/schemas/sync.ts';
 import type { AlertEngine } from '../alerts/alert-engine.ts';
 import type { GatewayBuffer } from '../buffer/create-buffer.ts';
-import type { StoredRow } from '../buffer/readings-repository.ts';
 import type { GatewayBus } from '../bus.ts';
 import type { SyncConfig } from '../config/core-config.ts';
 import { backoffDelayMs } from './backoff.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { SyncBatchRepository, type SyncBatchRow } from './batches-repository.ts';
 import { ByteThrottle } from './byte-throttle.ts';
+import { buildStatusReport, type StatusExtras } from './status-report.ts';
 import { type SendOutcome, SyncClient } from './sync-client.ts';
+import { recordCommitted, recordRefused } from './sync-outcomes.ts';
 
-const KV_LAST = 'sync.last';
 const KV_CONFIG_VERSION = 'sync.configVersion';
 /** Retry-After beyond this is treated as this (a misconfigured proxy must not park us for days). */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
-/** What gw-edge knows and the buffer does not: rejected input counts and per-device last seen. */
-export type StatusExtras = Pick<GatewayStatusReport, 'rejectedByCode' | 'devices'>;
+export type { StatusExtras } from './status-report.ts';
 
 export interface SyncServiceDeps {
   gatewayId: string;
@@ -280,40 +279,7 @@ export class SyncService {
     response: Extract<SendOutcome, { kind: 'ok' }>['response'],
     at: number,
   ): Promise<void> {
-    const { store, alerts, losses, deadLetters, kv, db } = this.#d.buffer;
-    db.transaction(() => {
-      if (response.rejected.length > 0 && batch.firstId !== null && batch.lastId !== null) {
-        const rows = store.batchRows(batch.id, batch.firstId, batch.lastId);
-        for (const rej of response.rejected) {
-          const row = rows[rej.index];
-          if (!row) continue;
-          deadLetters.add({
-            kind: 'reading',
-            batchKey: batch.batchKey,
-            readingKey: `${row.device}/${row.boot}/${row.seq}`,
-            device: row.device,
-            httpStatus: 200,
-            code: rej.code,
-            message: rej.message,
-            readingCount: 1,
-            payload: JSON.stringify(store.decode(row)),
-            at,
-          });
-          store.deleteRow(row.id);
-        }
-      }
-      if (batch.firstId !== null && batch.lastId !== null) {
-        store.markBatchSynced(batch.id, batch.firstId, batch.lastId, at);
-      }
-      alerts.markSynced(batch.alertVersions);
-      losses.markSynced(batch.lossIds, at);
-      this.#batches.delete(batch.id);
-      kv.set(
-        KV_LAST,
-        { at, batchKey: batch.batchKey, accepted: response.accepted, duplicates: response.duplicates },
-        at,
-      );
-    })();
+    recordCommitted(this.#d.buffer, this.#batches, batch, response, at);
     this.#backoffUntil = 0;
     this.#stats.consecutiveFailures = 0;
     this.#stats.batchesSent++;
@@ -349,33 +315,7 @@ export class SyncService {
   }
 
   #deadLetter(batch: SyncBatchRow, outcome: Extract<SendOutcome, { kind: 'refused' }>, at: number): void {
-    const { store, alerts, losses, deadLetters, db } = this.#d.buffer;
-    db.transaction(() => {
-      deadLetters.add({
-        kind: 'batch',
-        batchKey: batch.batchKey,
-        readingKey: null,
-        device: null,
-        httpStatus: outcome.status,
-        code: outcome.code,
-        message: outcome.message,
-        readingCount: batch.readingCount,
-        payload: batch.body,
-        at,
-      });
-      if (batch.firstId !== null && batch.lastId !== null) {
-        const rows = store.batchRows(batch.id, batch.firstId, batch.lastId);
-        for (const [device, d] of perDevice(rows)) {
-          losses.record({ device, reason: 'sync_refused', count: d.count, fromTs: d.fromTs, toTs: d.toTs });
-        }
-        store.deleteBatchRows(batch.id, batch.firstId, batch.lastId);
-      }
-      // The batch's alert changes and ledger entries are in the dead-lettered body; re-sending them could
-      // poison every following batch if one of them is what the cloud refused.
-      alerts.markSynced(batch.alertVersions);
-      losses.markSynced(batch.lossIds, at);
-      this.#batches.delete(batch.id);
-    })();
+    recordRefused(this.#d.buffer, this.#batches, batch, outcome, at);
     this.#stats.batchesDeadLettered++;
     this.#stats.consecutiveFailures = 0;
     this.#stats.lastError = `${outcome.status} ${outcome.code}: ${outcome.message}`;
@@ -435,29 +375,18 @@ export class SyncService {
   }
 
   #status(): GatewayStatusReport | undefined {
-    const { store } = this.#d.buffer;
-    const backlog = store.backlog();
-    const extras: StatusExtras = this.#d.statusProvider?.() ?? {
-      rejectedByCode: {},
-      devices: store
-        .lastReadingPerDevice()
-        .map((d) => ({ device: d.device, lastSeenAt: d.ts, rejectedByCode: {} })),
-    };
-    const parsed = GatewayStatusReport.safeParse({
-      backlogReadings: backlog.count,
-      oldestUnsyncedTs: backlog.oldestTs,
-      rejectedByCode: extras.rejectedByCode,
-      devices: extras.devices.slice(0, 10_000),
+    const status = buildStatusReport({
+      store: this.#d.buffer.store,
+      extras: this.#d.statusProvider?.(),
       configVersion: this.#configVersion(),
-      softwareVersion: (this.#d.softwareVersion ?? '0.0.0').slice(0, 64),
+      softwareVersion: this.#d.softwareVersion ?? '0.0.0',
       sentAt: this.#d.clock(),
     });
-    if (parsed.success) return parsed.data;
-    this.#log.warn(
-      { issues: parsed.error.issues.slice(0, 5) },
-      'status report invalid: batch sent without it',
-    );
-    return undefined;
+    if (!status.ok) {
+      this.#log.warn({ issues: status.issues }, 'status report invalid: batch sent without it');
+      return undefined;
+    }
+    return status.report;
   }
 
   /** Remembers the newest reading id over time: rows above the id of `liveWindowS` ago are live. */
@@ -484,17 +413,4 @@ export class SyncService {
       this.#sleepTimer = setTimeout(done, ms);
     });
   }
-}
-
-function perDevice(rows: readonly StoredRow[]): Map<string, { count: number; fromTs: number; toTs: number }> {
-  const m = new Map<string, { count: number; fromTs: number; toTs: number }>();
-  for (const r of rows) {
-    const d = m.get(r.device);
-    if (d) {
-      d.count++;
-      d.fromTs = Math.min(d.fromTs, r.ts);
-      d.toTs = Math.max(d.toTs, r.ts);
-    } else m.set(r.device, { count: 1, fromTs: r.ts, toTs: r.ts });
-  }
-  return m;
 }
