@@ -42,8 +42,6 @@ export interface ScopeHour {
   powerMaxSumW: number | null;
   readings: number;
   devices: number;
-  lampInternalOn: number;
-  lampExternalOn: number;
 }
 
 export type ScopeFilter = { siteId: string; deviceIds?: string[] };
@@ -114,7 +112,7 @@ export class AnalyticsRepository {
       sql = `select (extract(epoch from hour_start) * 1000)::bigint as t, energy_wh_total as wh,
                     energy_wh[1] as wh1, energy_wh[2] as wh2, voltage_min::float8 as vmin,
                     voltage_max::float8 as vmax, power_max_w::float8 as pmax, reading_count as readings,
-                    1 as devices, lamp_internal_on_count as lin, lamp_external_on_count as lex
+                    1 as devices
                from reading_hourly
               where device_id = $4 and hour_start >= $2 and hour_start < $3 and site_id = $1
               order by hour_start`;
@@ -128,8 +126,7 @@ export class AnalyticsRepository {
                     sum(energy_wh_total)::float8 as wh,
                     sum(energy_wh[1])::float8 as wh1, sum(energy_wh[2])::float8 as wh2,
                     min(voltage_min)::float8 as vmin, max(voltage_max)::float8 as vmax,
-                    sum(power_max_w)::float8 as pmax, sum(reading_count) as readings, count(*) as devices,
-                    sum(lamp_internal_on_count) as lin, sum(lamp_external_on_count) as lex
+                    sum(power_max_w)::float8 as pmax, sum(reading_count) as readings, count(*) as devices
                from reading_hourly
               where site_id = $1 and hour_start >= $2 and hour_start < $3 ${deviceFilter}
               group by hour_start
@@ -145,8 +142,6 @@ export class AnalyticsRepository {
       pmax: number | null;
       readings: string | number;
       devices: string | number;
-      lin: string | number | null;
-      lex: string | number | null;
     }>(sql, params);
     return rows.map((r) => ({
       hourStartMs: Number(r.t),
@@ -158,8 +153,6 @@ export class AnalyticsRepository {
       powerMaxSumW: r.pmax,
       readings: Number(r.readings),
       devices: Number(r.devices),
-      lampInternalOn: Number(r.lin ?? 0),
-      lampExternalOn: Number(r.lex ?? 0),
     }));
   }
 
