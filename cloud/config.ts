@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SYNC_LIMITS } from '../shared/schemas/sync.ts';
+import { AnalyticsConfig } from './analytics/analytics-config.ts';
 
 /**
  * Configuration of the cloud service. `cloud/server.ts` is the only reader of the environment and of the
@@ -142,7 +143,12 @@ export const CloudConfig = z
           .string()
           .default('0 4 * * *')
           .describe('When to refresh the ANEEL data sets (cron, server time)'),
-        enabled: z.boolean().default(false).describe('Run the scheduled ANEEL refresh in this instance'),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Run the scheduled ANEEL refresh from this instance (several instances are safe: one sync runs at a time)',
+          ),
       })
       .strict()
       .prefault({}),
@@ -153,6 +159,7 @@ export const CloudConfig = z
       })
       .strict()
       .prefault({}),
+    analytics: AnalyticsConfig.prefault({}).describe('Cost merge, forecast and savings settings'),
   })
   .strict();
 

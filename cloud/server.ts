@@ -6,6 +6,8 @@ import type pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { AppError, formatIssues } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
+import { createReportScheduler } from './analytics/reports/report-scheduler.ts';
+import { createAneelScheduler } from './aneel/aneel-scheduler.ts';
 import { buildCloudApp, type CloudApp } from './app.ts';
 import { randomPassword } from './auth/tokens.ts';
 import { createUser } from './auth/user-service.ts';
@@ -219,6 +221,13 @@ export async function startCloud(
     const url = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
     const serveFile = join(resolve(config.dataDir), SERVE_FILE);
     await writeFile(serveFile, JSON.stringify({ url, pid: process.pid }));
+    // Background jobs: the daily ANEEL refresh and the monthly reports. Both take a PostgreSQL advisory
+    // lock per run, so every instance may schedule them and only one works at a time.
+    const jobDeps = { log, config, pool: database.pool, clock: Date.now };
+    const aneel = createAneelScheduler(jobDeps);
+    const reports = createReportScheduler(jobDeps);
+    aneel.start();
+    reports.start();
     return {
       app,
       config,
@@ -228,6 +237,8 @@ export async function startCloud(
       async stop() {
         await rm(serveFile, { force: true });
         await app.close();
+        await aneel.stop();
+        await reports.stop();
         await database.close();
       },
     };

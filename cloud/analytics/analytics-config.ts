@@ -2,10 +2,7 @@ import { z } from 'zod';
 import type { CloudConfig } from '../config.ts';
 import { HolidayConfig } from './cost/holidays.ts';
 
-/**
- * Analytics settings. They belong under `analytics` in CloudConfig (cloud-api owns that schema; until the key
- * is added there, every field takes its default here).
- */
+/** Analytics settings: the `analytics` section of CloudConfig. */
 export const AnalyticsConfig = z
   .object({
     holidays: HolidayConfig.default({ includeConscienciaNegra: false, extraDates: [] }).describe(
@@ -42,5 +39,5 @@ export const AnalyticsConfig = z
 export type AnalyticsConfig = z.output<typeof AnalyticsConfig>;
 
 export function analyticsConfigOf(config: CloudConfig): AnalyticsConfig {
-  return AnalyticsConfig.parse((config as { analytics?: unknown }).analytics ?? {});
+  return config.analytics;
 }

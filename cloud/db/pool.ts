@@ -30,6 +30,11 @@ export function createPool(opts: CreatePoolOptions): pg.Pool {
     idle_in_transaction_session_timeout: Math.max(60_000, statementTimeout * 2),
   });
   const log = opts.log.child({ component: 'pg-pool' });
-  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
+  pool.on('error', (err) => {
+    // pool.end() closes idle clients without waiting for their sockets; a server stopped right after
+    // (the embedded one on shutdown) terminates them with 57P01. That is the shutdown, not a failure.
+    if (pool.ending && (err as { code?: string }).code === '57P01') return;
+    log.warn({ err }, 'idle PostgreSQL connection failed');
+  });
   return pool;
 }
