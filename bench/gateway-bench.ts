@@ -1,30 +1,32 @@
 /**
  * `npm run bench:gateway` — the gateway's ingest against its physical limits, in one run:
- *  1. MQTT ceiling: 100 simulated boards (100 MQTT connections) publish QoS 1 at full speed to a bare aedes
- *     broker (own process) that stores nothing.
- *  2. End-to-end: the same client and payloads against the real gateway (`cds gateway run`, own process):
- *     PUBACK only after the SQLite commit (synchronous=FULL, the default).
+ *  1. MQTT ceiling: 100 simulated boards (100 MQTT connections, one client process) publish QoS 1 at full
+ *     speed, 10 in flight per board, to a bare aedes broker in its own process (plain node) that stores
+ *     nothing.
+ *  2. End-to-end: the same client, payloads, QoS and window against the real gateway as deployed
+ *     (`node dist/cds.mjs gateway run`, the bundle of `npm run build`, own process, the unit's heap caps):
+ *     PUBACK only after the SQLite commit (synchronous=FULL, the default). Then p50/p99 PUBACK latency at a
+ *     steady 1 000 readings/s (100 boards × 10/s) on the same process, with its CPU at that rate, and its
+ *     peak RSS over both (VmHWM from /proc/<pid>/status).
  *  3. Raw SQLite: the same readings inserted into the same schema directly (gw-core's ReadingStore,
  *     transactions of 1000, synchronous=FULL), no MQTT, no decoding.
- *  4. Latency: p50/p99 PUBACK latency at a steady 1 000 readings/s (100 boards × 10/s) through the gateway.
- *  5. Peak RSS of the gateway process (VmHWM from /proc/<pid>/status).
- *  6. Serial: 8 pseudo-terminals (socat) written at 115 200 baud (paced to 11 520 bytes/s each) into a
- *     gateway with 8 serial ports; readings/s stored and the gateway's CPU use at that line rate.
- * The gateway runs with the V8 heap caps of deploy/cds-gateway.service. The machine is shared: the load
- * average is printed before and after, and the CPU each broker process spends per message is printed next to
- * the rates (steadier than rates when other work competes for the cores).
+ *  4. Reference: the same gateway through tsx (`npm start`, `npx cds`): rate, CPU, p99, peak RSS.
+ *  5. Serial: 8 pseudo-terminals (socat) written at 115 200 baud (paced to 11 520 bytes/s each) into the
+ *     bundled gateway with 8 serial ports; readings/s stored and the gateway's CPU use at that line rate.
+ * The machine is shared: the load average is printed before and after, and the CPU each broker process
+ * spends per message is printed next to the rates (steadier than rates when other work competes).
  *
- * Options: --seconds S (8, per full-speed phase) --boards N (100) --window W (10 per board).
- * Internal: `--bare <port>` runs the bare broker (used by the bench itself).
+ * Options: --seconds S (8, per full-speed phase) --boards N (100) --window W (10 per board)
+ * --phases bare,gateway,raw,tsx,serial (all) --paced-seconds S (10); to look inside the bundled gateway:
+ * --cpu-prof DIR (V8 CPU profile), --gateway-flags "--trace-gc …" (node flags), --gateway-out FILE (its stdout).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { openSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { openGatewayDatabase } from '../gateway/buffer/open-database.ts';
 import { ReadingStore } from '../gateway/buffer/readings-repository.ts';
@@ -34,6 +36,7 @@ import { decodeSensorPayload, encodeAicssSensor } from '../shared/protocol/mqtt-
 import { toReading } from '../shared/protocol/normalize.ts';
 import type { Reading } from '../shared/schemas/reading.ts';
 import { freePort } from '../shared/util/free-port.ts';
+import { buildCdsBundle } from '../test/helpers/gw-build.ts';
 import { openPtyPair, type PtyPair } from '../test/helpers/gw-pty.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 
@@ -42,7 +45,11 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     boards: { type: 'string', default: '100' },
     window: { type: 'string', default: '10' },
-    bare: { type: 'string' },
+    phases: { type: 'string', default: 'bare,gateway,raw,tsx,serial' },
+    'cpu-prof': { type: 'string' },
+    'paced-seconds': { type: 'string', default: '10' },
+    'gateway-flags': { type: 'string' },
+    'gateway-out': { type: 'string' },
   },
 });
 
@@ -202,47 +209,33 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** `--gateway-out FILE`: the gateway's stdout (e.g. with `--gateway-flags=--trace-gc`), else discarded. */
+const GATEWAY_STDOUT = args['gateway-out'] ? openSync(args['gateway-out'], 'a') : 'ignore';
+
 /** The V8 heap caps of deploy/cds-gateway.service (`NODE_OPTIONS`), so the bench measures what runs there. */
 const GATEWAY_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=2'];
 
-/** `cds gateway run` as shipped (TypeScript through tsx), or a bundle of the same code on plain node. */
-function startGateway(configPath: string, bundle?: string): ChildProcess {
-  const entry = bundle
-    ? [bundle, configPath]
-    : [join(ROOT, 'bin/cds.mjs'), 'gateway', 'run', '-c', configPath];
-  return spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...entry], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+/**
+ * `cds gateway run` as deployed: the bundle of `npm run build` on plain node (`bundle`), or, for
+ * reference, the TypeScript sources through tsx (`npm start`, `npx cds`).
+ */
+function startGateway(configPath: string, bundle: string | 'tsx', extraFlags: string[] = []): ChildProcess {
+  const entry = bundle === 'tsx' ? join(ROOT, 'bin/cds.mjs') : bundle;
+  return spawn(
+    process.execPath,
+    [...GATEWAY_NODE_FLAGS, ...extraFlags, entry, 'gateway', 'run', '-c', configPath],
+    { cwd: ROOT, stdio: ['ignore', GATEWAY_STDOUT, 'inherit'] },
+  );
 }
 
-/**
- * The gateway bundled to one JS file (esbuild, which tsx brings along; packages stay external), to show
- * how much of the RSS is the TypeScript loader rather than the gateway. Written under .tmp/ so the
- * schema folder (`sql/sqlite/`, found relative to the code) resolves as in the checkout.
- */
-async function bundleGateway(): Promise<string> {
-  const esbuild = await import('esbuild');
-  const dir = join(ROOT, '.tmp', 'bench');
-  await mkdir(dir, { recursive: true });
-  const entry = join(dir, 'gateway-entry.ts');
-  await writeFile(
-    entry,
-    "import { runGateway } from '../../gateway/main.ts';\nawait runGateway({ config: process.argv[2] });\n",
-  );
-  const outfile = join(dir, 'gateway.mjs');
-  await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
-}
+/** The reference broker: aedes with no persistence use, no auth, no hooks, on plain node (no loader). */
+const BARE_BROKER = `
+import { createServer } from 'node:net';
+import { Aedes } from 'aedes';
+const aedes = await Aedes.createBroker();
+createServer(aedes.handle).listen(Number(process.argv[1]), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
 
 async function rawSqlite(dir: string, count: number): Promise<number> {
   const readings: Reading[] = [];
@@ -276,7 +269,10 @@ async function rawSqlite(dir: string, count: number): Promise<number> {
   return rate;
 }
 
-async function serialBench(dir: string): Promise<{ perSecond: number; cpuPct: number; lineBytes: number }> {
+async function serialBench(
+  dir: string,
+  bundle: string,
+): Promise<{ perSecond: number; cpuPct: number; lineBytes: number }> {
   const ptys: PtyPair[] = [];
   for (let p = 0; p < 8; p++) ptys.push(await openPtyPair(dir, `bench${p}`));
   const httpPort = await freePort();
@@ -295,7 +291,7 @@ async function serialBench(dir: string): Promise<{ perSecond: number; cpuPct: nu
       logging: { level: 'warn' },
     }),
   );
-  const gw = startGateway(cfg);
+  const gw = startGateway(cfg, bundle);
   await waitForPort(httpPort, gw);
   const storedSerial = async () => {
     const s = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
@@ -385,126 +381,157 @@ async function serialBench(dir: string): Promise<{ perSecond: number; cpuPct: nu
   return { perSecond: (n1 - n0) / elapsed, cpuPct: ((c1 - c0) / elapsed) * 100, lineBytes };
 }
 
+interface GatewayRun {
+  rate: number;
+  cpuUsPerMsg: number;
+  /** Readings per transaction at full speed and at 1 000/s. */
+  batchFull: number;
+  batchPaced: number;
+  latencies: number[];
+  /** CPU of the gateway at the paced 1 000 readings/s, % of one core. */
+  pacedCpuPct: number;
+  hwmMb: number;
+}
+
+/** One gateway process: full speed, then the paced 1 000/s latency run; peak RSS over both. */
+async function gatewayRun(
+  dir: string,
+  name: string,
+  bundle: string | 'tsx',
+  pacedSeconds: number,
+  extraFlags: string[] = [],
+): Promise<GatewayRun> {
+  const brokerPort = await freePort();
+  const httpPort = await freePort();
+  const cfg = join(dir, `${name}.json`);
+  await writeFile(
+    cfg,
+    JSON.stringify({
+      gatewayId: 'gw-bench',
+      dataDir: join(dir, name),
+      broker: {
+        host: '127.0.0.1',
+        port: brokerPort,
+        devices: Array.from({ length: BOARDS }, (_, i) => ({
+          username: device(i),
+          password: `pw-${device(i)}`,
+          device: device(i),
+        })),
+      },
+      http: { host: '127.0.0.1', port: httpPort },
+      sync: { enabled: false },
+      logging: { level: 'warn' },
+    }),
+  );
+  const gw = startGateway(cfg, bundle, extraFlags);
+  await waitForPort(brokerPort, gw);
+  const commits = async () => {
+    const s = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
+      buffer: { groupCommit: { transactions: number; readings: number } };
+    };
+    return s.buffer.groupCommit;
+  };
+  const perTx = (a: { transactions: number; readings: number }, b: typeof a) =>
+    (b.readings - a.readings) / Math.max(1, b.transactions - a.transactions);
+  const clients = await connectBoards(`mqtt://127.0.0.1:${brokerPort}`);
+  const seqs = clients.map(() => 0);
+  const g0 = await commits();
+  const full = await fullSpeed(clients, seqs, gw.pid!);
+  const g1 = await commits();
+  const c0 = cpuSeconds(gw.pid!);
+  const t0 = performance.now();
+  const latencies = (await paced(clients, seqs, pacedSeconds)).sort((a, b) => a - b);
+  const pacedCpuPct = ((cpuSeconds(gw.pid!) - c0) / ((performance.now() - t0) / 1000)) * 100;
+  const g2 = await commits();
+  const hwmMb = procStatus(gw.pid!, 'VmHWM');
+  for (const c of clients) c.end(true);
+  await stopChild(gw);
+  return { ...full, batchFull: perTx(g0, g1), batchPaced: perTx(g1, g2), latencies, pacedCpuPct, hwmMb };
+}
+
+const PHASES = new Set(args.phases.split(','));
+
 async function main(): Promise<void> {
   const dir = await tempDir('cds-gw-bench-');
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  const load0 = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   out(
-    `gateway bench: ${BOARDS} boards, window ${WINDOW}/board, ${SECONDS} s per full-speed phase; load average ${load0}`,
+    `gateway bench: ${BOARDS} boards, window ${WINDOW}/board, ${SECONDS} s per full-speed phase; load average ${load()}`,
   );
+  const bundle = await buildCdsBundle('gateway-bench');
+  const f0 = (n: number) => n.toFixed(0).padStart(8);
 
-  // 1. Bare aedes.
-  const barePort = await freePort();
-  const bare = spawn(
-    process.execPath,
-    [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'bench/gateway-bench.ts'), '--bare', String(barePort)],
-    {
+  // 1. Bare aedes: the MQTT ceiling of this client on this machine.
+  let bareRate = Number.NaN;
+  if (PHASES.has('bare')) {
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE_BROKER, String(barePort)], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  await waitForPort(barePort, bare);
-  let clients = await connectBoards(`mqtt://127.0.0.1:${barePort}`);
-  const bareRun = await fullSpeed(
-    clients,
-    clients.map(() => 0),
-    bare.pid!,
-  );
-  for (const c of clients) c.end(true);
-  await stopChild(bare);
-  out(
-    `  bare aedes (stores nothing)      ${bareRun.rate.toFixed(0).padStart(8)} msg/s   broker CPU ${bareRun.cpuUsPerMsg.toFixed(1)} µs/msg`,
-  );
+    });
+    await waitForPort(barePort, bare);
+    const clients = await connectBoards(`mqtt://127.0.0.1:${barePort}`);
+    const run = await fullSpeed(
+      clients,
+      clients.map(() => 0),
+      bare.pid!,
+    );
+    for (const c of clients) c.end(true);
+    await stopChild(bare);
+    bareRate = run.rate;
+    out(
+      `  bare aedes (stores nothing)      ${f0(run.rate)} msg/s   broker CPU ${run.cpuUsPerMsg.toFixed(1)} µs/msg`,
+    );
+  }
 
-  // 2. The gateway, same client and payloads.
-  const brokerPort = await freePort();
-  const cfg = join(dir.path, 'gateway.json');
-  const gatewayConfig = (name: string) => ({
-    gatewayId: 'gw-bench',
-    dataDir: join(dir.path, name),
-    broker: {
-      host: '127.0.0.1',
-      port: brokerPort,
-      devices: Array.from({ length: BOARDS }, (_, i) => ({
-        username: device(i),
-        password: `pw-${device(i)}`,
-        device: device(i),
-      })),
-    },
-    http: { host: '127.0.0.1', port: 0 },
-    sync: { enabled: false },
-    logging: { level: 'warn' },
-  });
-  await writeFile(cfg, JSON.stringify(gatewayConfig('state')));
-  const gw = startGateway(cfg);
-  await waitForPort(brokerPort, gw);
-  clients = await connectBoards(`mqtt://127.0.0.1:${brokerPort}`);
-  const seqs = clients.map(() => 0);
-  const gwRun = await fullSpeed(clients, seqs, gw.pid!);
-  out(
-    `  gateway (PUBACK after commit)    ${gwRun.rate.toFixed(0).padStart(8)} msg/s   gateway CPU ${gwRun.cpuUsPerMsg.toFixed(1)} µs/msg; ratio to bare ${(gwRun.rate / bareRun.rate).toFixed(2)} (target ≥ 0.6), CPU ratio ${(gwRun.cpuUsPerMsg / bareRun.cpuUsPerMsg).toFixed(1)}×`,
-  );
-
-  // 4. Latency at 1 000/s.
-  const lat = (await paced(clients, seqs, 10)).sort((a, b) => a - b);
-  out(
-    `  PUBACK latency at 1 000/s        p50 ${pct(lat, 0.5).toFixed(1)} ms, p99 ${pct(lat, 0.99).toFixed(1)} ms, max ${lat.at(-1)?.toFixed(1)} ms over ${lat.length} readings (target p99 < 50 ms)`,
-  );
-  const hwm = procStatus(gw.pid!, 'VmHWM');
-  for (const c of clients) c.end(true);
-  await stopChild(gw);
-
-  // 5. Peak RSS as shipped, and of the same gateway bundled (no TypeScript loader), same load.
-  const bundle = await bundleGateway();
-  const cfgB = join(dir.path, 'gateway-bundled.json');
-  await writeFile(cfgB, JSON.stringify(gatewayConfig('state-bundled')));
-  const gwB = startGateway(cfgB, bundle);
-  await waitForPort(brokerPort, gwB);
-  clients = await connectBoards(`mqtt://127.0.0.1:${brokerPort}`);
-  const bundledRun = await fullSpeed(
-    clients,
-    clients.map(() => 0),
-    gwB.pid!,
-  );
-  await paced(
-    clients,
-    clients.map(() => 1e6),
-    5,
-  );
-  const hwmB = procStatus(gwB.pid!, 'VmHWM');
-  for (const c of clients) c.end(true);
-  await stopChild(gwB);
-  out(
-    `  gateway peak RSS (VmHWM)         ${hwm.toFixed(1).padStart(8)} MB as shipped (cds gateway run, tsx); ${hwmB.toFixed(1)} MB bundled on plain node (${bundledRun.rate.toFixed(0)} msg/s, ${bundledRun.cpuUsPerMsg.toFixed(1)} µs/msg) (target < 120 MB)`,
-  );
+  // 2. The gateway as deployed (bundle on plain node), same client and payloads; latency; peak RSS.
+  let gwRate = Number.NaN;
+  if (PHASES.has('gateway')) {
+    const prof = args['cpu-prof'];
+    const g = await gatewayRun(dir.path, 'bundled', bundle.entry, Number(args['paced-seconds']), [
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+      ...(args['gateway-flags']?.split(' ').filter(Boolean) ?? []),
+    ]);
+    gwRate = g.rate;
+    out(
+      `  gateway (PUBACK after commit)    ${f0(g.rate)} msg/s   gateway CPU ${g.cpuUsPerMsg.toFixed(1)} µs/msg, ${g.batchFull.toFixed(0)} readings/commit; ratio to bare ${(g.rate / bareRate).toFixed(2)} (target ≥ 0.6)`,
+    );
+    const lat = g.latencies;
+    out(
+      `  PUBACK latency at 1 000/s        p50 ${pct(lat, 0.5).toFixed(1)} ms, p99 ${pct(lat, 0.99).toFixed(1)} ms, max ${lat.at(-1)?.toFixed(1)} ms over ${lat.length} readings (target p99 < 50 ms); gateway CPU ${g.pacedCpuPct.toFixed(1)} % of one core, ${g.batchPaced.toFixed(1)} readings/commit`,
+    );
+    out(`  gateway peak RSS (VmHWM)         ${g.hwmMb.toFixed(1).padStart(8)} MB (target < 120 MB)`);
+  }
 
   // 3. Raw SQLite.
-  const rawRate = await rawSqlite(dir.path, 200_000);
-  out(
-    `  raw SQLite inserts (same schema) ${rawRate.toFixed(0).padStart(8)} rows/s  gateway/raw ${(gwRun.rate / rawRate).toFixed(2)}`,
-  );
+  if (PHASES.has('raw')) {
+    const rawRate = await rawSqlite(dir.path, 200_000);
+    out(
+      `  raw SQLite inserts (same schema) ${f0(rawRate)} rows/s  gateway/raw ${(gwRate / rawRate).toFixed(2)}`,
+    );
+  }
 
-  // 6. Serial.
-  const serial = await serialBench(dir.path);
-  out(
-    `  serial, 8 ptys at 115 200 baud   ${serial.perSecond.toFixed(0).padStart(8)} readings/s stored (${serial.lineBytes}-byte lines), gateway CPU ${serial.cpuPct.toFixed(1)} % of one core`,
-  );
-  await rm(join(ROOT, '.tmp', 'bench'), { recursive: true, force: true });
-  out(
-    `load average at the end ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  // 4. For reference: the same gateway through tsx (what `npm start` / `npx cds` run).
+  if (PHASES.has('tsx')) {
+    const t = await gatewayRun(dir.path, 'tsx', 'tsx', 5);
+    out(
+      `  reference: through tsx           ${f0(t.rate)} msg/s   gateway CPU ${t.cpuUsPerMsg.toFixed(1)} µs/msg; p99 at 1 000/s ${pct(t.latencies, 0.99).toFixed(1)} ms; peak RSS ${t.hwmMb.toFixed(1)} MB`,
+    );
+  }
+
+  // 5. Serial.
+  if (PHASES.has('serial')) {
+    const serial = await serialBench(dir.path, bundle.entry);
+    out(
+      `  serial, 8 ptys at 115 200 baud   ${f0(serial.perSecond)} readings/s stored (${serial.lineBytes}-byte lines), gateway CPU ${serial.cpuPct.toFixed(1)} % of one core`,
+    );
+  }
+  out(`load average at the end ${load()}`);
+  await bundle.cleanup();
   await dir.cleanup();
 }
 
-if (args.bare !== undefined) {
-  const aedes = await Aedes.createBroker();
-  const server = createServer(aedes.handle);
-  server.listen(Number(args.bare), '127.0.0.1', () => process.stdout.write('ready\n'));
-  process.on('SIGTERM', () => process.exit(0));
-} else {
-  await main();
-}
+await main();

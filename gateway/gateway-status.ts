@@ -28,6 +28,7 @@ export function buildGatewayStatus(s: StatusSources): GatewayStatusResponse {
   const backlog = s.buffer?.db.open ? s.buffer.store.backlog() : { count: 0, oldestTs: null };
   const sync = s.buffer?.db.open ? s.sync?.stats() : undefined;
   const totals = s.stats.totals();
+  const commits = s.buffer?.committer.stats();
   const deviceStats = new Map(s.stats.devices().map((d) => [d.device, d]));
   const names = new Set([...deviceStats.keys(), ...s.tracker.devices().map((d) => d.device)]);
   const devices = [...names].sort().map((device) => {
@@ -55,6 +56,11 @@ export function buildGatewayStatus(s: StatusSources): GatewayStatusResponse {
       oldestUnsyncedTs: backlog.oldestTs,
       oldestUnsyncedAgeS: backlog.oldestTs === null ? null : Math.max(0, (s.now - backlog.oldestTs) / 1000),
       dbFile: s.config.buffer.path,
+      groupCommit: {
+        transactions: commits?.transactions ?? 0,
+        readings: commits ? commits.stored + commits.duplicates + commits.refused : 0,
+        maxBatchSize: commits?.maxBatchSize ?? 0,
+      },
     },
     sync: {
       state: sync?.state ?? 'stopped',

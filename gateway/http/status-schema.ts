@@ -18,6 +18,13 @@ export const GatewayStatusResponse = z.object({
     oldestUnsyncedTs: z.number().int().nullable(),
     oldestUnsyncedAgeS: z.number().nullable(),
     dbFile: z.string(),
+    groupCommit: z
+      .object({
+        transactions: z.number().int().min(0),
+        readings: z.number().int().min(0),
+        maxBatchSize: z.number().int().min(0),
+      })
+      .describe('Group commit since start: transactions and the readings they held (stored, duplicate, refused)'),
   }),
   sync: z.object({
     state: z.string().describe('disabled | idle | sending | backoff | stopped'),
