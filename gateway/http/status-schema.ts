@@ -24,7 +24,9 @@ export const GatewayStatusResponse = z.object({
         readings: z.number().int().min(0),
         maxBatchSize: z.number().int().min(0),
       })
-      .describe('Group commit since start: transactions and the readings they held (stored, duplicate, refused)'),
+      .describe(
+        'Group commit since start: transactions and the readings they held (stored, duplicate, refused)',
+      ),
   }),
   sync: z.object({
     state: z.string().describe('disabled | idle | sending | backoff | stopped'),
