@@ -28,26 +28,28 @@ const RESTART_CODES = new Map(
 /** Tasmota sensor objects that carry the ambient temperature/humidity (not the meter chip's `BL09XX`). */
 const CLIMATE_SENSORS = ['AM2301', 'DHT22', 'DHT11', 'SI7021', 'BME280', 'SHT3X', 'DS18B20'] as const;
 
-class Reader {
-  constructor(readonly dropped: string[]) {}
-  /** A number, or undefined for absent/null; anything else is an invalid reading and is recorded. */
-  num(v: Json | undefined, name: string): number | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    this.dropped.push(name);
-    return undefined;
-  }
-  /** A field that may be a scalar (one channel) or an array (one entry per channel). */
-  list(v: Json | undefined, name: string): (number | undefined)[] | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v)) return [this.num(v, name)];
-    return v.map((x, i) => this.num(x, `${name}[${i}]`));
-  }
-  /** A field that should be one value (Voltage); the first entry of an array. */
-  one(v: Json | undefined, name: string): number | undefined {
-    return Array.isArray(v) ? this.num(v[0], `${name}[0]`) : this.num(v, name);
-  }
+/** A number, or undefined for absent/null; anything else is an invalid reading, recorded in `dropped`. */
+function num(v: Json | undefined, name: string, dropped: string[]): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  dropped.push(name);
+  return undefined;
 }
+
+/** A field that should be one value (Voltage); the first entry of an array. */
+function one(v: Json | undefined, name: string, dropped: string[]): number | undefined {
+  return Array.isArray(v) ? num(v[0], `${name}[0]`, dropped) : num(v, name, dropped);
+}
+
+/** Entry `i` of a field that may be a scalar (one channel) or an array (one entry per channel). */
+function entry(v: Json | undefined, i: number, name: string, dropped: string[]): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) return i === 0 ? num(v, name, dropped) : undefined;
+  return i < v.length ? num(v[i], `${name}[${i}]`, dropped) : undefined;
+}
+
+const width = (v: Json | undefined): number =>
+  v === undefined || v === null ? 0 : Array.isArray(v) ? v.length : 1;
 
 function parse(text: string): { ok: true; doc: Json } | { ok: false; reason: string } {
   try {
@@ -74,35 +76,44 @@ function readTime(doc: Record<string, Json>, o: Observation): void {
   } else o.localTime = doc.Time;
 }
 
-function readEnergy(e: Record<string, Json>, o: Observation, r: Reader): void {
-  o.voltageV = r.one(e.Voltage, 'ENERGY.Voltage');
-  o.frequencyHz = r.one(e.Frequency, 'ENERGY.Frequency');
-  const cols: [keyof ObservedChannel, (number | undefined)[] | undefined, number][] = [
-    ['currentA', r.list(e.Current, 'ENERGY.Current'), 1],
-    ['powerW', r.list(e.Power, 'ENERGY.Power'), 1],
-    ['apparentPowerVa', r.list(e.ApparentPower, 'ENERGY.ApparentPower'), 1],
-    ['powerFactor', r.list(e.Factor, 'ENERGY.Factor'), 1],
-    ['energyWh', r.list(e.Total, 'ENERGY.Total'), 1000], // kWh on the wire
-  ];
-  const n = Math.min(8, Math.max(0, ...cols.map(([, v]) => v?.length ?? 0)));
+function readEnergy(e: Record<string, Json>, o: Observation, dropped: string[]): void {
+  const v = one(e.Voltage, 'ENERGY.Voltage', dropped);
+  if (v !== undefined) o.voltageV = v;
+  const f = one(e.Frequency, 'ENERGY.Frequency', dropped);
+  if (f !== undefined) o.frequencyHz = f;
+  const { Current, Power, ApparentPower, Factor, Total } = e;
+  const n = Math.min(
+    8,
+    Math.max(width(Current), width(Power), width(ApparentPower), width(Factor), width(Total)),
+  );
   for (let i = 0; i < n; i++) {
     const ch: ObservedChannel = {};
-    for (const [k, vals, scale] of cols) {
-      const v = vals?.[i];
-      // kWh with 3 decimals → whole Wh; rounding removes the binary noise of ×1000.
-      if (v !== undefined) ch[k] = scale === 1 ? v : Math.round(v * scale * 1000) / 1000;
-    }
+    const a = entry(Current, i, 'ENERGY.Current', dropped);
+    if (a !== undefined) ch.currentA = a;
+    const p = entry(Power, i, 'ENERGY.Power', dropped);
+    if (p !== undefined) ch.powerW = p;
+    const va = entry(ApparentPower, i, 'ENERGY.ApparentPower', dropped);
+    if (va !== undefined) ch.apparentPowerVa = va;
+    const pf = entry(Factor, i, 'ENERGY.Factor', dropped);
+    if (pf !== undefined) ch.powerFactor = pf;
+    // kWh with 3 decimals on the wire → whole Wh; rounding removes the binary noise of ×1000.
+    const kwh = entry(Total, i, 'ENERGY.Total', dropped);
+    if (kwh !== undefined) ch.energyWh = Math.round(kwh * 1000 * 1000) / 1000;
     o.channels.push(ch);
   }
   // AICSS always sends two-entry arrays; trailing channels with nothing measured carry no reading.
-  while (o.channels.length > 0 && Object.keys(o.channels[o.channels.length - 1]!).length === 0)
-    o.channels.pop();
+  while (o.channels.length > 0 && isEmpty(o.channels[o.channels.length - 1]!)) o.channels.pop();
 }
 
-function readStatus(doc: Record<string, Json>, o: Observation, r: Reader): string | undefined {
+function isEmpty(ch: ObservedChannel): boolean {
+  for (const _ in ch) return false;
+  return true;
+}
+
+function readStatus(doc: Record<string, Json>, o: Observation, dropped: string[]): string | undefined {
   const status = isObj(doc.Status) ? doc.Status : undefined;
   if (!status) return undefined;
-  const flags = r.num(status.Flags, 'Status.Flags');
+  const flags = num(status.Flags, 'Status.Flags', dropped);
   if (flags !== undefined) {
     if (!Number.isInteger(flags) || flags < 0 || flags > 0xffff)
       return `Status.Flags ${flags} is not a uint16`;
@@ -110,7 +121,7 @@ function readStatus(doc: Record<string, Json>, o: Observation, r: Reader): strin
   }
   if (status.ClockSynced === false) o.boardFlags |= BOARD_FLAGS.CLOCK_UNSYNCED;
   if (status.EnergyRestored === true) o.boardFlags |= BOARD_FLAGS.ENERGY_RESTORED;
-  const code = r.num(status.ResetCode, 'Status.ResetCode');
+  const code = num(status.ResetCode, 'Status.ResetCode', dropped);
   if (code !== undefined) o.resetReason = code;
   else if (typeof status.RestartReason === 'string') {
     const known = RESTART_CODES.get(status.RestartReason.toLowerCase());
@@ -128,36 +139,45 @@ export function decodeSensorPayload(payload: Uint8Array | string): DecodeResult 
   const doc = parsed.doc;
   if (!isObj(doc)) return reject('bad_format', 'payload is not a JSON object', text);
   const o: Observation = emptyObservation();
-  const r = new Reader(o.droppedFields);
+  const dropped = o.droppedFields;
 
-  const seq = r.num(doc.Seq, 'Seq');
+  const seq = num(doc.Seq, 'Seq', dropped);
   if (seq !== undefined) {
     if (!Number.isInteger(seq) || seq < 0 || seq > 0xffffffff)
       return reject('bad_value', 'Seq is not a uint32', text);
     o.seq = seq;
   }
   readTime(doc, o);
-  o.uptimeS = r.num(doc.Uptime, 'Uptime');
-  const statusProblem = readStatus(doc, o, r);
+  const up = num(doc.Uptime, 'Uptime', dropped);
+  if (up !== undefined) o.uptimeS = up;
+  const statusProblem = readStatus(doc, o, dropped);
   if (statusProblem) return reject('bad_value', statusProblem, text);
 
   const e = isObj(doc.ENERGY) ? doc.ENERGY : undefined;
-  if (e) readEnergy(e, o, r);
-  const climateKey = CLIMATE_SENSORS.find((k) => isObj(doc[k]));
-  if (climateKey) {
-    const c = doc[climateKey] as Record<string, Json>;
-    o.temperatureC = r.num(c.Temperature, `${climateKey}.Temperature`);
-    o.humidityPct = r.num(c.Humidity, `${climateKey}.Humidity`);
+  if (e) readEnergy(e, o, dropped);
+  for (const key of CLIMATE_SENSORS) {
+    const c = doc[key];
+    if (!isObj(c)) continue;
+    const t = num(c.Temperature, `${key}.Temperature`, dropped);
+    if (t !== undefined) o.temperatureC = t;
+    const h = num(c.Humidity, `${key}.Humidity`, dropped);
+    if (h !== undefined) o.humidityPct = h;
+    break;
   }
-  if (isObj(doc.LDR)) o.lightRaw = r.num(doc.LDR.Raw, 'LDR.Raw');
-  if (isObj(doc.SR04)) o.distanceCm = r.num(doc.SR04.Distance, 'SR04.Distance');
+  if (isObj(doc.LDR)) {
+    const l = num(doc.LDR.Raw, 'LDR.Raw', dropped);
+    if (l !== undefined) o.lightRaw = l;
+  }
+  if (isObj(doc.SR04)) {
+    const d = num(doc.SR04.Distance, 'SR04.Distance', dropped);
+    if (d !== undefined) o.distanceCm = d;
+  }
   if (isObj(doc.Lights)) {
     const li = doc.Lights.Internal;
     const le = doc.Lights.External;
     if (li === 0 || li === 1) o.lampInternal = li === 1;
     if (le === 0 || le === 1) o.lampExternal = le === 1;
   }
-  for (const k of Object.keys(o) as (keyof Observation)[]) if (o[k] === undefined) delete o[k];
   if (!e && o.seq === undefined && o.lightRaw === undefined && o.temperatureC === undefined) {
     return reject('bad_format', 'no ENERGY object and no AICSS fields', text);
   }

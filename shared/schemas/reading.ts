@@ -156,3 +156,113 @@ export type Reading = z.infer<typeof Reading>;
 export function readingKey(r: Pick<Reading, 'device' | 'boot' | 'seq'>): string {
   return `${r.device}/${r.boot}/${r.seq}`;
 }
+
+/** Where a value breaks the `Reading` schema: the top-level field of the first issue, and why. */
+export interface ReadingIssue {
+  path: string;
+  message: string;
+}
+
+type Bounds = readonly [min: number, max: number, integer: boolean];
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const U32 = 2 ** 32 - 1;
+const TIME_QUALITIES: ReadonlySet<unknown> = new Set(TimeQuality.options);
+const SOURCES: ReadonlySet<unknown> = new Set(ReadingSource.options);
+
+/** Numeric fields of `Reading` (required first), with the schema's bounds; integers are safe integers. */
+const REQUIRED_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
+  ['boot', [0, MAX_SAFE, true]],
+  ['seq', [0, U32, true]],
+  ['ts', [MIN_READING_TS, MAX_SAFE, true]],
+];
+const OPTIONAL_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
+  ['uptimeS', [0, MAX_SAFE, true]],
+  ['resetReason', [0, 255, true]],
+  ['voltageV', [0, 500, false]],
+  ['frequencyHz', [40, 70, false]],
+];
+const LATE_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
+  ['temperatureC', [-40, 125, false]],
+  ['humidityPct', [0, 100, false]],
+  ['lightRaw', [0, 4095, true]],
+  ['distanceCm', [0, 1000, false]],
+];
+const CHANNEL_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
+  ['currentA', [0, 200, false]],
+  ['powerW', [-100_000, 100_000, false]],
+  ['apparentPowerVa', [0, 100_000, false]],
+  ['powerFactor', [-1, 1, false]],
+  ['energyWh', [0, 2 ** 53, false]],
+];
+const READING_KEYS: ReadonlySet<string> = new Set(Object.keys(Reading.shape));
+const CHANNEL_KEYS: ReadonlySet<string> = new Set(Object.keys(ChannelReading.shape));
+
+function numberProblem(v: unknown, [min, max, integer]: Bounds): string | undefined {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'expected a finite number';
+  if (integer && !Number.isInteger(v)) return 'expected an integer';
+  if (v < min) return `below ${min}`;
+  if (v > max) return `above ${max}`;
+  return undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function channelProblem(c: unknown): string | undefined {
+  if (!isPlainObject(c)) return 'expected an object';
+  for (const [key, bounds] of CHANNEL_NUMBERS) {
+    const v = c[key];
+    const p = v === undefined ? undefined : numberProblem(v, bounds);
+    if (p) return `${key}: ${p}`;
+  }
+  for (const key in c) if (!CHANNEL_KEYS.has(key)) return `unknown key ${key}`;
+  return undefined;
+}
+
+/**
+ * The `Reading` schema as plain code, for the ingest hot path: a zod parse costs more than decoding the
+ * message. Accepts exactly what `Reading.safeParse` accepts, and names the same top-level field as the
+ * first zod issue (test/unit/protocol/reading-check.property.test.ts proves both against the schema's
+ * own bounds, taken from `z.toJSONSchema(Reading)`; change one, the property test fails until the other
+ * follows). The schema stays the contract everywhere else.
+ */
+export function checkReading(r: unknown): ReadingIssue | undefined {
+  if (!isPlainObject(r)) return { path: '', message: 'expected an object' };
+  const device = r.device;
+  if (typeof device !== 'string' || !DEVICE_ID_PATTERN.test(device))
+    return { path: 'device', message: 'not a device id' };
+  for (const [key, bounds] of REQUIRED_NUMBERS) {
+    const p = numberProblem(r[key], bounds);
+    if (p) return { path: key, message: p };
+  }
+  if (!TIME_QUALITIES.has(r.timeQuality)) return { path: 'timeQuality', message: 'not a time quality' };
+  const rp = numberProblem(r.receivedAt, [MIN_READING_TS, MAX_SAFE, true]);
+  if (rp) return { path: 'receivedAt', message: rp };
+  if (!SOURCES.has(r.source)) return { path: 'source', message: 'not a reading source' };
+  for (const [key, bounds] of OPTIONAL_NUMBERS) {
+    const v = r[key];
+    const p = v === undefined ? undefined : numberProblem(v, bounds);
+    if (p) return { path: key, message: p };
+  }
+  const channels = r.channels;
+  if (!Array.isArray(channels)) return { path: 'channels', message: 'expected an array' };
+  for (let i = 0; i < channels.length; i++) {
+    const p = channelProblem(channels[i]);
+    if (p) return { path: 'channels', message: `[${i}] ${p}` };
+  }
+  if (channels.length > 8) return { path: 'channels', message: 'more than 8 channels' };
+  for (const [key, bounds] of LATE_NUMBERS) {
+    const v = r[key];
+    const p = v === undefined ? undefined : numberProblem(v, bounds);
+    if (p) return { path: key, message: p };
+  }
+  for (const key of ['lampInternal', 'lampExternal'] as const) {
+    const v = r[key];
+    if (v !== undefined && typeof v !== 'boolean') return { path: key, message: 'expected a boolean' };
+  }
+  const fp = numberProblem(r.flags, [0, 2 ** 31 - 1, true]);
+  if (fp) return { path: 'flags', message: fp };
+  for (const key in r) if (!READING_KEYS.has(key)) return { path: '', message: `unknown key ${key}` };
+  return undefined;
+}
