@@ -175,12 +175,12 @@ export async function lockOwnedDevices(
     { device_id: string; gateway_id: string; site_id: string; has_state: boolean } & StateRow
   >(
     `with locked as materialized (
-       select s.device_id, s.ts, s.boot, s.seq, s.energy_wh, s.energy_boot from device_counter_state s
+       select s.device_id, s.ts, s.boot, s.seq, s.energy_wh, s.energy_boot, s.max_boot from device_counter_state s
         where s.device_id in (select device_id from devices where device_id = any($1::text[]) and gateway_id = $2)
         order by s.device_id for update
      )
      select d.device_id, d.gateway_id, d.site_id, l.device_id is not null as has_state,
-            l.ts, l.boot, l.seq, l.energy_wh, l.energy_boot
+            l.ts, l.boot, l.seq, l.energy_wh, l.energy_boot, l.max_boot
        from devices d left join locked l on l.device_id = d.device_id
       where d.device_id = any($1::text[])`,
     [[...new Set(deviceIds)].sort(), gatewayId],

@@ -22,8 +22,8 @@ import {
 } from './ingest-repository.ts';
 import { CopyLineBuilder, copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
 import { type CounterState, lockCounterStates } from './rollup-repository.ts';
-import { compareReadings, type RollupReading } from './rollup-rules.ts';
-import { applyRollups, type InsertedDeviceReadings, mayDuplicate } from './rollup-updater.ts';
+import { assignRollupTimes, type RollupReading } from './rollup-rules.ts';
+import { appendsAfter, applyRollups, type InsertedDeviceReadings } from './rollup-updater.ts';
 import { checkRows, type IndexedReading, type RowCheck } from './row-validation.ts';
 
 export type IngestMetrics = Pick<CloudMetrics, 'ingestRows' | 'ingestBatchSeconds' | 'rejections'>;
@@ -258,7 +258,7 @@ export class IngestService {
     if (stateless.length > 0)
       for (const [d, st] of await lockCounterStates(client, stateless)) states.set(d, st);
     const inserted = await this.insertReadings(client, p, accepted, owners, states, forceDedup);
-    await applyRollups(client, states, inserted.byDevice);
+    await applyRollups(client, states, inserted.byDevice, { trustStates: !forceDedup });
     const alertsAccepted = await upsertAlerts(client, gw, gateway.siteId, batch.alerts);
     const lossesAccepted = await upsertLosses(client, gw, batch.losses);
     await countRejections(
@@ -337,16 +337,16 @@ export class IngestService {
       if (list) list.push(a);
       else groups.set(a.reading.device, [a]);
     }
-    // Per device in rollup order; a row repeated within the batch is dropped here (it counts as a duplicate).
-    // Sorted input also makes the primary-key inserts of the COPY mostly sequential per device.
+    // Per device in primary-key order; a row repeated within the batch is dropped here (it counts as a
+    // duplicate). Sorted input also makes the primary-key inserts of the COPY mostly sequential per device.
     const byDevice = new Map<string, InsertedDeviceReadings>();
     const lines: string[] = [];
     for (const [device, list] of groups) {
-      list.sort((a, b) => compareReadings(a.reading, b.reading));
+      list.sort((a, b) => compareStored(a.reading, b.reading));
       const readings: RollupReading[] = [];
       let prev: Reading | undefined;
       for (const { index, reading: r } of list) {
-        if (prev && compareReadings(prev, r) === 0) continue;
+        if (prev && compareStored(prev, r) === 0) continue;
         prev = r;
         lines.push(p.lines.get(index)!);
         readings.push(toRollupReading(r));
@@ -354,8 +354,15 @@ export class IngestService {
       byDevice.set(device, { siteId: owners.get(device)!.siteId, readings });
     }
     if (lines.length === 0) return { count: 0, byDevice };
+    // Readings that all append to their device's chain cannot be stored already (see appendsAfter).
     const dedup =
-      forceDedup || [...byDevice].some(([device, d]) => mayDuplicate(states.get(device), d.readings));
+      forceDedup ||
+      [...byDevice].some(([device, d]) => {
+        const state = states.get(device);
+        if (!state) return false;
+        assignRollupTimes(d.readings);
+        return !appendsAfter(state, d.readings);
+      });
     if (!dedup) {
       try {
         await copyReadings(client, lines);
@@ -382,9 +389,15 @@ export class IngestService {
   }
 }
 
+/** Primary-key order of a device's readings (ts, boot, seq): COPY order and in-batch repeats. */
+function compareStored(a: Reading, b: Reading): number {
+  return a.ts - b.ts || a.boot - b.boot || a.seq - b.seq;
+}
+
 function toRollupReading(r: Reading): RollupReading {
   return {
     ts: r.ts,
+    te: r.ts,
     boot: r.boot,
     seq: r.seq,
     flags: r.flags,

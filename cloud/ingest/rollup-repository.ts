@@ -1,11 +1,16 @@
 import type pg from 'pg';
-import { type ChannelCounter, type HourRollup, hourStart, type RollupReading } from './rollup-rules.ts';
+import type { ChannelCounter, HourRollup } from './rollup-rules.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export interface CounterState {
-  /** The latest stored reading of the device, or null for a device with none yet. */
+  /**
+   * The device's last stored reading in chain order (rollup-rules.ts; its te is its ts), or null for a
+   * device with none yet.
+   */
   last: { ts: number; boot: number; seq: number } | null;
+  /** The highest boot with stored readings; null = none, or unknown when `last` is set (pre-003 rows). */
+  maxBoot: number | null;
   counters: (ChannelCounter | null)[];
 }
 
@@ -16,6 +21,7 @@ export interface StateRow {
   seq: string | null;
   energy_wh: (number | null)[] | null;
   energy_boot: (string | null)[] | null;
+  max_boot: string | null;
 }
 
 export function toState(r: StateRow): CounterState {
@@ -24,10 +30,10 @@ export function toState(r: StateRow): CounterState {
     return e === null || b === null || b === undefined ? null : { e, boot: Number(b) };
   });
   const last = r.ts ? { ts: r.ts.getTime(), boot: Number(r.boot), seq: Number(r.seq) } : null;
-  return { last, counters };
+  return { last, maxBoot: r.max_boot === null ? null : Number(r.max_boot), counters };
 }
 
-const SELECT_FOR_UPDATE = `select device_id, ts, boot, seq, energy_wh, energy_boot from device_counter_state
+const SELECT_FOR_UPDATE = `select device_id, ts, boot, seq, energy_wh, energy_boot, max_boot from device_counter_state
   where device_id = any($1::text[]) order by device_id for update`;
 
 /**
@@ -66,15 +72,16 @@ function stateParams(states: Map<string, CounterState>): unknown[] {
     sorted.map(([, s]) => s.last?.seq ?? null),
     sorted.map(([, s]) => `{${s.counters.map((c) => (c ? c.e : 'NULL')).join(',')}}`),
     sorted.map(([, s]) => `{${s.counters.map((c) => (c ? c.boot : 'NULL')).join(',')}}`),
+    sorted.map(([, s]) => s.maxBoot),
   ];
 }
 
-/** The counter-state update over unnest($n…$n+5) arrays (see stateParams). */
+/** The counter-state update over unnest($n…$n+6) arrays (see stateParams). */
 function updateStatesSql(n: number): string {
   return `update device_counter_state s set ts = u.ts, boot = u.boot, seq = u.seq,
-         energy_wh = u.e::float8[], energy_boot = u.b::bigint[]
+         energy_wh = u.e::float8[], energy_boot = u.b::bigint[], max_boot = u.mb
     from unnest($${n}::text[], $${n + 1}::timestamptz[], $${n + 2}::bigint[], $${n + 3}::bigint[],
-                $${n + 4}::text[], $${n + 5}::text[]) as u(device_id, ts, boot, seq, e, b)
+                $${n + 4}::text[], $${n + 5}::text[], $${n + 6}::bigint[]) as u(device_id, ts, boot, seq, e, b, mb)
    where s.device_id = u.device_id`;
 }
 
@@ -134,6 +141,19 @@ export async function replaceHourly(client: Queryable, rows: readonly HourlyRow[
   );
 }
 
+/** Deletes hour rows whose readings all moved to other hours (their rollup time changed). */
+export async function deleteHourly(
+  client: Queryable,
+  rows: readonly { device: string; hourStart: number }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `delete from reading_hourly h using unnest($1::text[], $2::timestamptz[]) as u(d, hs)
+      where h.device_id = u.d and h.hour_start = u.hs`,
+    [rows.map((r) => r.device), rows.map((r) => new Date(r.hourStart))],
+  );
+}
+
 /**
  * The in-order path in one round trip: ADDS each row to the stored one of its (device, hour) — the same
  * merge as folding the readings together, because the new readings all come after the stored ones — and
@@ -163,97 +183,4 @@ export async function addHourlyAndSaveStates(
        last_ts = greatest(h.last_ts, excluded.last_ts)`,
     [...hourlyParams(rows), ...stateParams(states)],
   );
-}
-
-interface RawRow {
-  ts: Date;
-  boot: string;
-  seq: string;
-  flags: number;
-  voltage_v: number | null;
-  power_w: (number | null)[] | null;
-  energy_wh: (number | null)[] | null;
-  lamp_internal: boolean | null;
-  lamp_external: boolean | null;
-}
-
-/** Raw readings of a device in [from, to), in rollup order. */
-export async function fetchRawReadings(
-  client: Queryable,
-  device: string,
-  from: number,
-  to: number,
-): Promise<RollupReading[]> {
-  const { rows } = await client.query<RawRow>(
-    `select ts, boot, seq, flags, voltage_v, power_w, energy_wh, lamp_internal, lamp_external
-       from readings where device_id = $1 and ts >= $2 and ts < $3
-      order by ts, boot, seq`,
-    [device, new Date(from), new Date(to)],
-  );
-  return rows.map((r) => ({
-    ts: r.ts.getTime(),
-    boot: Number(r.boot),
-    seq: Number(r.seq),
-    flags: r.flags,
-    voltageV: r.voltage_v,
-    powerW: r.power_w ?? [],
-    energyWh: r.energy_wh ?? [],
-    lampInternal: r.lamp_internal,
-    lampExternal: r.lamp_external,
-  }));
-}
-
-/**
- * Per channel 1…`channels`, the latest reading before `before` (epoch ms, or null = all) that has a counter
- * value for it: the predecessors a recompute starts from (index 0 = channel 1).
- */
-export async function fetchChannelCounters(
-  client: Queryable,
-  device: string,
-  before: number | null,
-  channels: number,
-): Promise<(ChannelCounter | null)[]> {
-  const out: (ChannelCounter | null)[] = Array.from({ length: channels }, () => null);
-  if (channels === 0) return out;
-  const { rows } = await client.query<{ c: number; boot: string; e: number }>(
-    `select c.c, p.boot, p.e from generate_series(1, $3::int) as c(c)
-       cross join lateral (
-         select r.boot, r.energy_wh[c.c] as e from readings r
-          where r.device_id = $1 and r.ts < $2 and r.energy_wh[c.c] is not null
-          order by r.ts desc, r.boot desc, r.seq desc limit 1) p`,
-    [device, before === null ? 'infinity' : new Date(before), channels],
-  );
-  for (const r of rows) out[r.c - 1] = { e: r.e, boot: Number(r.boot) };
-  return out;
-}
-
-/**
- * Hours of the readings that follow each given reading, per channel, among those with a value for that
- * channel: inserting a late reading changes the energy of its successor's pair, which belongs to the
- * successor's hour.
- */
-export async function fetchSuccessorHours(
-  client: Queryable,
-  device: string,
-  items: readonly { ts: number; boot: number; seq: number; channel: number }[],
-): Promise<number[]> {
-  if (items.length === 0) return [];
-  // Hours are cut in JS (UTC), not with date_trunc, whose result depends on the session time zone.
-  const { rows } = await client.query<{ ts: Date }>(
-    `select distinct n.ts
-       from unnest($2::timestamptz[], $3::bigint[], $4::bigint[], $5::int[]) as l(ts, boot, seq, c)
-       cross join lateral (
-         select r.ts from readings r
-          where r.device_id = $1 and (r.ts, r.boot, r.seq) > (l.ts, l.boot, l.seq)
-            and r.energy_wh[l.c] is not null
-          order by r.ts, r.boot, r.seq limit 1) n`,
-    [
-      device,
-      items.map((i) => new Date(i.ts)),
-      items.map((i) => i.boot),
-      items.map((i) => i.seq),
-      items.map((i) => i.channel),
-    ],
-  );
-  return [...new Set(rows.map((r) => hourStart(r.ts.getTime())))];
 }

@@ -3,27 +3,41 @@ import { BOARD_FLAGS } from '../../shared/schemas/reading.ts';
 /**
  * The hourly rollup of one device, as pure functions shared by the incremental path (in-order data, folded
  * onto the stored counter state) and the recompute path (late data, folded from raw readings), so the two
- * cannot drift.
+ * cannot drift. docs/scaling.md ("Hourly rollups") states the same rule with examples.
  *
- * ENERGY RULE (also in docs/scaling.md, "Hourly rollups"). Readings of a device are ordered by
- * (ts, boot, seq). For each channel c, a reading q that has a cumulative counter value e_q(c) is paired with
- * its predecessor p = the latest earlier reading that has a value for c (a reading missing c does not break
- * the chain). The pair's energy is
- *   - ENERGY_RESTORED set on q and q.boot ≠ p.boot (the board reloaded its counter from NVS after a reset):
- *       max(0, e_q − e_p). A negative step means the saved value was older than the last one we saw; the
- *       counter then re-counts energy we already have, so the step is 0 rather than e_q (which would count
- *       the whole restored total a second time).
- *   - otherwise (same boot, or a new boot whose counter restarted at 0):
- *       e_q − e_p when e_q ≥ e_p; e_q when e_q < e_p (the counter reset — new boot without restore,
- *       EnergyReset command, meter rollover — so e_q is what it counted since the reset; what it counted
- *       between p and the reset is unknown and lost). A new boot with e_q ≥ e_p is taken as a counter that
- *       survived (e.g. emonTx EEPROM), i.e. the smaller of the two readings: never double.
+ * ROLLUP TIME. A board numbers its readings (`seq`) within a boot, and that order is the truth: the time
+ * stamp may not be. The gateway stamps a reading with its ARRIVAL time when the board clock is not set (the
+ * first record after every boot, `t:0`); if that record is delivered late — a backfill, a replay, an MQTT
+ * re-delivery — its stamp is hours or days after the readings the board took after it. So each reading q
+ * gets a rollup time
+ *     te(q) = min( q.ts, ts of every reading of the same boot with a higher seq )
+ * i.e. a reading cannot have been taken after one its board numbered later. For normal data te = ts. An
+ * arrival stamp is only ever late, never early, so this moves exactly the misplaced readings back next to
+ * their boot's neighbours (a board clock stepped backwards is handled the same way).
+ *
+ * CHAIN. A device's readings are ordered by (te, boot, seq, ts). Within one boot this is seq order (te is
+ * non-decreasing in seq), so the board's own order decides every same-boot pair; across boots it is time
+ * order. MSG wrap at 2^32 inside one boot is not handled: after a wrap the small seqs would sort first. At the
+ * fastest AICSS rate (one record per second) a boot would have to run 136 years to wrap.
+ *
+ * ENERGY. For each channel c, a reading q that has a cumulative counter value e_q(c) is paired with its
+ * predecessor p = the latest reading before it in the chain that has a value for c (a reading missing c does
+ * not break the chain). The pair's energy is
+ *   - same boot: e_q − e_p when e_q ≥ e_p; e_q when e_q < e_p (the board's own order says the counter
+ *     dropped: EnergyReset command, meter rollover; e_q is what it counted since). Because pairs follow seq,
+ *     a late time stamp can never make a same-boot pair look like a reset;
+ *   - another boot, ENERGY_RESTORED set on q (the board reloaded its counter from NVS): max(0, e_q − e_p). A
+ *     negative step means the saved value was older than the last one we saw; the counter re-counts energy
+ *     we already have, so the step is 0 rather than e_q (which would count the whole total a second time);
+ *   - another boot without the flag: e_q − e_p when e_q ≥ e_p (a counter that survived, e.g. emonTx EEPROM:
+ *     the smaller interpretation, never double); e_q when e_q < e_p (the counter restarted at 0);
  *   - the first value of a channel ever seen has no predecessor: 0 (it is the baseline).
- * The energy of a pair belongs to the hour of q, the LATER reading (a gap of several hours is attributed
- * entirely to the hour in which it became known). Never negative: every case is ≥ 0 because counters are ≥ 0.
+ * The energy of a pair belongs to the hour of te(q), q being the LATER reading in the chain (for a same-boot
+ * pair, the later in seq). A gap of several hours is attributed entirely to the hour in which it became known.
+ * Never negative: every case is ≥ 0 because counters are ≥ 0.
  *
- * Other columns are per hour over the readings whose ts falls in it: min/max/sum/count of voltage, max over
- * readings of the sum of channel powers, reading count, lamp-on counts, first/last ts. Values are rounded to
+ * Other columns are per hour over the readings whose te falls in it: min/max/sum/count of voltage, max over
+ * readings of the sum of channel powers, reading count, lamp-on counts, first/last te. Values are rounded to
  * float4 first (Math.fround) because that is how `readings` stores them, so both paths agree bit for bit
  * except for the order of additions.
  */
@@ -31,7 +45,10 @@ import { BOARD_FLAGS } from '../../shared/schemas/reading.ts';
 export const HOUR_MS = 3_600_000;
 
 export interface RollupReading {
+  /** The stamp the reading is stored under. */
   ts: number;
+  /** Rollup time te (see above); equals ts for normal data. */
+  te: number;
   boot: number;
   seq: number;
   flags: number;
@@ -41,6 +58,14 @@ export interface RollupReading {
   energyWh: (number | null)[];
   lampInternal: boolean | null;
   lampExternal: boolean | null;
+}
+
+/** A position in a device's chain. */
+export interface ChainKey {
+  te: number;
+  boot: number;
+  seq: number;
+  ts: number;
 }
 
 /** Per channel: the last cumulative value seen and the boot it came from. */
@@ -69,9 +94,38 @@ export function hourStart(tsMs: number): number {
   return Math.floor(tsMs / HOUR_MS) * HOUR_MS;
 }
 
-/** Total order of a device's readings. */
-export function compareReadings(a: Pick<RollupReading, 'ts' | 'boot' | 'seq'>, b: typeof a): number {
-  return a.ts - b.ts || a.boot - b.boot || a.seq - b.seq;
+/** Total order of a device's readings (the chain). */
+export function compareChain(a: ChainKey, b: ChainKey): number {
+  return a.te - b.te || a.boot - b.boot || a.seq - b.seq || a.ts - b.ts;
+}
+
+/**
+ * Sets `te` on each reading from the readings given (all of one device): te = min(ts, ts of any reading of
+ * the same boot with a higher seq). Readings with the same seq (a re-stamped copy) do not lower each other.
+ */
+export function assignRollupTimes(
+  readings: readonly { ts: number; te: number; boot: number; seq: number }[],
+): void {
+  const order = [...readings].sort((a, b) => a.boot - b.boot || b.seq - a.seq);
+  let boot = Number.NaN;
+  let higher = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < order.length; ) {
+    const r = order[i]!;
+    if (r.boot !== boot) {
+      boot = r.boot;
+      higher = Number.POSITIVE_INFINITY;
+    }
+    // One group of equal (boot, seq): each member is lowered only by higher seqs.
+    let j = i;
+    let groupMin = Number.POSITIVE_INFINITY;
+    for (; j < order.length && order[j]!.boot === boot && order[j]!.seq === r.seq; j++) {
+      const g = order[j]!;
+      g.te = Math.min(g.ts, higher);
+      groupMin = Math.min(groupMin, g.ts);
+    }
+    higher = Math.min(higher, groupMin);
+    i = j;
+  }
 }
 
 /** Energy of one channel between predecessor `p` and reading `q` (the rule above). */
@@ -81,7 +135,7 @@ export function pairEnergy(p: ChannelCounter, q: { e: number; boot: number; flag
   return step >= 0 ? step : q.e;
 }
 
-function emptyHour(h: number, ts: number): HourRollup {
+function emptyHour(h: number, te: number): HourRollup {
   return {
     hourStart: h,
     energyWh: [],
@@ -93,8 +147,8 @@ function emptyHour(h: number, ts: number): HourRollup {
     readingCount: 0,
     lampInternalOn: 0,
     lampExternalOn: 0,
-    firstTs: ts,
-    lastTs: ts,
+    firstTs: te,
+    lastTs: te,
   };
 }
 
@@ -104,8 +158,8 @@ function addAt(arr: number[], i: number, v: number): void {
 }
 
 /**
- * Folds readings (sorted by `compareReadings`, all after the readings `counters` came from) into hourly
- * rollups. `counters` is updated in place to the state after the last reading.
+ * Folds readings (sorted by `compareChain`, all after the readings `counters` came from, `te` set) into
+ * hourly rollups. `counters` is updated in place to the state after the last reading.
  */
 export function foldReadings(
   counters: (ChannelCounter | null)[],
@@ -113,14 +167,14 @@ export function foldReadings(
 ): Map<number, HourRollup> {
   const hours = new Map<number, HourRollup>();
   for (const r of sorted) {
-    const h = hourStart(r.ts);
+    const h = hourStart(r.te);
     let agg = hours.get(h);
     if (!agg) {
-      agg = emptyHour(h, r.ts);
+      agg = emptyHour(h, r.te);
       hours.set(h, agg);
     }
     agg.readingCount++;
-    agg.lastTs = r.ts;
+    agg.lastTs = r.te;
     const width = Math.max(r.energyWh.length, r.powerW.length);
     while (agg.energyWh.length < width) agg.energyWh.push(0);
     if (r.voltageV !== null) {
@@ -138,13 +192,14 @@ export function foldReadings(
     }
     if (r.lampInternal) agg.lampInternalOn++;
     if (r.lampExternal) agg.lampExternalOn++;
-    r.energyWh.forEach((e, c) => {
-      if (e === null) return;
+    for (let c = 0; c < r.energyWh.length; c++) {
+      const e = r.energyWh[c];
+      if (e === null || e === undefined) continue;
       const prev = counters[c];
       if (prev) addAt(agg.energyWh, c, pairEnergy(prev, { e, boot: r.boot, flags: r.flags }));
       while (counters.length <= c) counters.push(null);
       counters[c] = { e, boot: r.boot };
-    });
+    }
   }
   return hours;
 }

@@ -1,15 +1,15 @@
+import { saveBoots, saveRollupTimes } from './chain-repository.ts';
+import { recomputeDevice } from './rollup-recompute.ts';
 import {
   addHourlyAndSaveStates,
   type CounterState,
-  fetchChannelCounters,
-  fetchRawReadings,
-  fetchSuccessorHours,
+  deleteHourly,
   type HourlyRow,
   replaceHourly,
 } from './rollup-repository.ts';
-import { compareReadings, foldReadings, HOUR_MS, hourStart, type RollupReading } from './rollup-rules.ts';
+import { assignRollupTimes, compareChain, foldReadings, type RollupReading } from './rollup-rules.ts';
 
-type Queryable = Parameters<typeof fetchRawReadings>[0];
+type Queryable = Parameters<typeof addHourlyAndSaveStates>[0];
 
 export interface InsertedDeviceReadings {
   siteId: string;
@@ -17,92 +17,93 @@ export interface InsertedDeviceReadings {
   readings: RollupReading[];
 }
 
+const NO_STATE: CounterState = { last: null, maxBoot: null, counters: [] };
+
 /**
- * Brings `reading_hourly` and `device_counter_state` up to date with the readings this transaction inserted.
- * `states` must be locked (lockCounterStates) since before the insert, so no other batch of these devices
- * runs in between.
+ * Brings `reading_hourly`, `device_counter_state` and the chain bookkeeping (reading_rollup_ts, device_boots)
+ * up to date with the readings this transaction inserted. `states` must be locked (lockCounterStates) since
+ * before the insert, so no other batch of these devices runs in between. With `trustStates` false (a stored
+ * row the state did not know about turned up) every device takes the recompute path.
  *
  * Two paths per device, equal by construction (both fold with rollup-rules.ts; tested on shuffled data):
- * - in order (every new reading sorts after the stored last one — the normal case): fold the new readings
- *   onto the stored counters and ADD the result to the stored hour rows (sums, counts, min/max, element-wise
- *   energy: the same as folding old and new readings together, since the new ones all come later);
- * - late (some new reading sorts before the stored last one): RECOMPUTE from raw readings every hour that
- *   holds a new reading, plus the hour of each late reading's successor per channel (whose pair energy
- *   changed), each hour run folded from the per-channel predecessors before it; then reload the counters.
+ * - in order (`appendsAfter`: the normal case): fold the new readings onto the stored counters and ADD the
+ *   result to the stored hour rows (sums, counts, min/max, element-wise energy: the same as folding old and
+ *   new readings together, since the new ones all come later and change no stored rollup time);
+ * - otherwise RECOMPUTE the affected hours from raw readings (rollup-recompute.ts).
  */
 export async function applyRollups(
   client: Queryable,
   states: Map<string, CounterState>,
   inserted: Map<string, InsertedDeviceReadings>,
+  opts: { trustStates: boolean } = { trustStates: true },
 ): Promise<void> {
   const added: HourlyRow[] = [];
   const replaced: HourlyRow[] = [];
+  const emptied: { device: string; hourStart: number }[] = [];
   const changed = new Map<string, CounterState>();
   for (const [device, { siteId, readings }] of inserted) {
     if (readings.length === 0) continue;
-    const sorted = [...readings].sort(compareReadings);
-    const state = states.get(device) ?? { last: null, counters: [] };
-    const first = sorted[0]!;
-    const last = sorted[sorted.length - 1]!;
-    if (!state.last || compareReadings(first, state.last) > 0) {
+    const state = states.get(device) ?? NO_STATE;
+    assignRollupTimes(readings);
+    if (opts.trustStates && appendsAfter(state, readings)) {
+      const sorted = [...readings].sort(compareChain);
       const counters = state.counters.map((c) => (c ? { ...c } : null));
       for (const h of foldReadings(counters, sorted).values()) added.push({ device, siteId, h });
-      changed.set(device, { last: { ts: last.ts, boot: last.boot, seq: last.seq }, counters });
+      const last = sorted[sorted.length - 1]!;
+      let maxBoot = state.maxBoot ?? Number.NEGATIVE_INFINITY;
+      for (const r of sorted) maxBoot = Math.max(maxBoot, r.boot);
+      changed.set(device, { last: { ts: last.ts, boot: last.boot, seq: last.seq }, maxBoot, counters });
+      await saveRollupTimes(
+        client,
+        device,
+        sorted.filter((r) => r.te < r.ts),
+      );
+      if (!state.last || sorted.some((r) => r.boot !== state.last!.boot))
+        await saveBoots(client, device, bootSpans(sorted), { boot: last.boot, ts: last.ts });
     } else {
-      replaced.push(...(await recomputeDevice(client, device, siteId, state, sorted)));
-      const newLast = compareReadings(last, state.last) > 0 ? last : state.last;
-      const width = Math.max(state.counters.length, ...sorted.map((r) => r.energyWh.length));
-      changed.set(device, {
-        last: { ts: newLast.ts, boot: newLast.boot, seq: newLast.seq },
-        counters: await fetchChannelCounters(client, device, null, width),
+      const last = opts.trustStates ? state.last : null;
+      const r = await recomputeDevice(client, device, siteId, readings, {
+        after: last ? { te: last.ts, ...last } : null,
+        channels: state.counters.length,
       });
+      replaced.push(...r.rows);
+      for (const h of r.emptied) emptied.push({ device, hourStart: h });
+      changed.set(device, r.state);
     }
   }
+  await deleteHourly(client, emptied);
   await replaceHourly(client, replaced);
   await addHourlyAndSaveStates(client, added, changed);
 }
 
 /**
- * Whether any of `readings` (of one device) could already be stored: only if one sorts at or before the
- * device's latest stored reading. If none can, a plain COPY cannot hit the unique key.
+ * Whether `readings` (one device, `te` set from the batch alone) all come after the device's stored readings
+ * in chain order and change no stored rollup time: each continues the chain-last reading's boot with a higher
+ * seq (that reading holds the boot's highest seq) or belongs to a boot above every stored one; and the first
+ * of them sorts after the chain-last reading. Then no reading can be stored already either, so this also
+ * decides whether a plain COPY is safe. A state of unknown age (maxBoot unknown) never appends.
  */
-export function mayDuplicate(state: CounterState | undefined, readings: readonly RollupReading[]): boolean {
-  const last = state?.last;
-  return last ? readings.some((r) => compareReadings(r, last) <= 0) : false;
+export function appendsAfter(state: CounterState, readings: readonly RollupReading[]): boolean {
+  const last = state.last;
+  if (!last) return state.maxBoot === null;
+  const maxBoot = state.maxBoot;
+  if (maxBoot === null) return false;
+  let first: RollupReading | undefined;
+  for (const r of readings) {
+    if (!(r.boot === last.boot ? r.seq > last.seq : r.boot > maxBoot)) return false;
+    if (!first || compareChain(r, first) < 0) first = r;
+  }
+  return !first || compareChain(first, { te: last.ts, boot: last.boot, seq: last.seq, ts: last.ts }) > 0;
 }
 
-async function recomputeDevice(
-  client: Queryable,
-  device: string,
-  siteId: string,
-  state: CounterState,
-  sorted: RollupReading[],
-): Promise<HourlyRow[]> {
-  const hours = new Set(sorted.map((r) => hourStart(r.ts)));
-  const late = state.last ? sorted.filter((r) => compareReadings(r, state.last!) < 0) : [];
-  const successors = late.flatMap((r) =>
-    r.energyWh.flatMap((e, c) =>
-      e === null ? [] : [{ ts: r.ts, boot: r.boot, seq: r.seq, channel: c + 1 }],
-    ),
-  );
-  for (const h of await fetchSuccessorHours(client, device, successors)) hours.add(h);
-  const out: HourlyRow[] = [];
-  for (const [from, to] of contiguousRuns([...hours])) {
-    const raw = await fetchRawReadings(client, device, from, to);
-    const width = Math.max(0, ...raw.map((r) => r.energyWh.length));
-    const counters = await fetchChannelCounters(client, device, from, width);
-    for (const h of foldReadings(counters, raw).values()) out.push({ device, siteId, h });
+function bootSpans(readings: readonly RollupReading[]): { boot: number; minTs: number; maxTs: number }[] {
+  const spans = new Map<number, { boot: number; minTs: number; maxTs: number }>();
+  for (const r of readings) {
+    const s = spans.get(r.boot);
+    if (s) {
+      s.minTs = Math.min(s.minTs, r.ts);
+      s.maxTs = Math.max(s.maxTs, r.ts);
+    } else spans.set(r.boot, { boot: r.boot, minTs: r.ts, maxTs: r.ts });
   }
-  return out;
-}
-
-/** Sorted hour starts grouped into [from, to) runs of consecutive hours. */
-function contiguousRuns(hours: number[]): [number, number][] {
-  const runs: [number, number][] = [];
-  for (const h of hours.sort((a, b) => a - b)) {
-    const last = runs[runs.length - 1];
-    if (last && last[1] === h) last[1] = h + HOUR_MS;
-    else runs.push([h, h + HOUR_MS]);
-  }
-  return runs;
+  return [...spans.values()];
 }

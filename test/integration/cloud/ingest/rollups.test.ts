@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listReadingsPartitions } from '../../../../cloud/db/partitions-repository.ts';
-import { foldReadings, type HourRollup, type RollupReading } from '../../../../cloud/ingest/rollup-rules.ts';
-import { BOARD_FLAGS, type Reading } from '../../../../shared/schemas/reading.ts';
+import {
+  assignRollupTimes,
+  compareChain,
+  foldReadings,
+  type HourRollup,
+  type RollupReading,
+} from '../../../../cloud/ingest/rollup-rules.ts';
+import { BOARD_FLAGS, GATEWAY_FLAGS, type Reading } from '../../../../shared/schemas/reading.ts';
 import {
   batch,
   createMigratedDatabase,
@@ -15,6 +21,8 @@ import {
 } from '../../../helpers/cloud-fixtures.ts';
 
 const RESTORED = BOARD_FLAGS.ENERGY_RESTORED;
+/** What the gateway sets on a board's unsynced record it stamped with its arrival time. */
+const ARRIVAL_STAMPED = BOARD_FLAGS.CLOCK_UNSYNCED | GATEWAY_FLAGS.TIME_FROM_GATEWAY;
 const H10 = Date.UTC(2026, 0, 15, 10);
 const at = (min: number) => H10 + min * 60_000;
 
@@ -108,7 +116,7 @@ describe('hourly rollups at ingest', () => {
     }
   });
 
-  it('property: random batch orders of random data equal the pure fold of the sorted readings', async () => {
+  it('property: random batch orders of random data, late-stamped first records included, equal the pure fold', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -117,6 +125,8 @@ describe('hourly rollups at ingest', () => {
             dt: fc.integer({ min: 1_000, max: 90 * 60_000 }),
             newBoot: fc.boolean(),
             restored: fc.boolean(),
+            // the boot's first record stamped on arrival this much later (0 = on time)
+            lateBy: fc.oneof(fc.constant(0), fc.integer({ min: 60_000, max: 30 * 3_600_000 })),
             e1: fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
           }),
           { minLength: 2, maxLength: 25 },
@@ -133,24 +143,104 @@ describe('hourly rollups at ingest', () => {
               boot++;
               seq = 0;
             } else seq++;
-            return reading({ device, boot, seq, ts, e1: s.e1, v: 127, flags: s.restored ? RESTORED : 0 });
+            const flags = s.restored ? RESTORED : 0;
+            if (s.newBoot && s.lateBy > 0) {
+              const r = reading({ device, boot, seq, ts: ts + s.lateBy, e1: s.e1, v: 127 });
+              return { ...r, timeQuality: 'gateway' as const, flags: flags | ARRIVAL_STAMPED };
+            }
+            return reading({ device, boot, seq, ts, e1: s.e1, v: 127, flags });
           });
           const shuffled = rs.map((r, i) => ({ r, k: keys[i] ?? 0 })).sort((a, b) => a.k - b.k);
           const batches: Reading[][] = [];
           for (let i = 0; i < shuffled.length; i += 4) batches.push(shuffled.slice(i, i + 4).map((x) => x.r));
           await send(batches);
-          const expected = [...foldReadings([], rs.map(toRollup)).values()];
+          const expected = [...foldReadings([], chainOf(rs)).values()].sort(
+            (a, b) => a.hourStart - b.hourStart,
+          );
           const got = await hourly(device);
           expect(got.map((g) => g.hour_start)).toEqual(expected.map((e) => e.hourStart));
           got.forEach((g, i) => {
             const e = expected[i] as HourRollup;
             expect(g.reading_count).toBe(e.readingCount);
             expect(g.energy_wh).toEqual(e.energyWh);
+            expect(g.first_ts.getTime()).toBe(e.firstTs);
+            expect(g.last_ts.getTime()).toBe(e.lastTs);
           });
         },
       ),
-      { numRuns: 10, endOnFailure: true },
+      { numRuns: 12, endOnFailure: true },
     );
+  });
+
+  it('a late-stamped first record of a boot (backfill) gives no spike: hourly energy is the true consumption', async () => {
+    // The demo backfill, exactly: record MSG:0 of a boot had t:0, so the gateway stamped it on arrival, days
+    // after the board took it; MSG:1…858 carry the board's own times (every 5 min over 3 days). The counter
+    // grows with seq; MSG:0 (56 180 Wh) arrives first, then the rest in gateway-sized batches.
+    const device = 'dev-backfill';
+    const from = Date.UTC(2026, 5, 1, 0, 2);
+    const step = 300_000;
+    const boot = 1_780_000_000;
+    const e = (s: number) => 56_180 + s * 0.5;
+    const first = {
+      ...reading({ device, boot, seq: 0, ts: from + 3 * 86_400_000 + 7_000, e1: e(0), v: 127 }),
+      timeQuality: 'gateway' as const,
+      flags: ARRIVAL_STAMPED,
+    };
+    const rest = Array.from({ length: 858 }, (_, i) =>
+      reading({ device, boot, seq: i + 1, ts: from + (i + 1) * step - 60_000, e1: e(i + 1), v: 127 }),
+    );
+    const batches: Reading[][] = [[first]];
+    for (let i = 0; i < rest.length; i += 200) batches.push(rest.slice(i, i + 200));
+    await send(batches);
+    const rows = await hourly(device);
+    const total = rows.reduce((a, r) => a + r.energy_wh_total, 0);
+    expect(total).toBeCloseTo(e(858) - e(0), 6);
+    // every reading is 5 min apart at 0.5 Wh: at most 12 pairs, 6 Wh, in any hour
+    expect(Math.max(...rows.map((r) => r.energy_wh_total))).toBeLessThanOrEqual(6);
+    expect(rows.reduce((a, r) => a + r.reading_count, 0)).toBe(859);
+    // MSG:0 counts in the hour of MSG:1, not three days later
+    expect(rows[0]).toMatchObject({ hour_start: Date.UTC(2026, 5, 1, 0), reading_count: 12 });
+    const arrivalHour = Math.floor(first.ts / 3_600_000) * 3_600_000;
+    expect(rows.map((r) => r.hour_start)).not.toContain(arrivalHour);
+    expect(rows.at(-1)!.last_ts.getTime()).toBe(rest.at(-1)!.ts);
+
+    // A new boot after the backfill pairs with the boot's last board-stamped reading, not with MSG:0.
+    await send([
+      [
+        reading({
+          device,
+          boot: boot + 1,
+          seq: 0,
+          ts: first.ts + 60_000,
+          e1: e(858) + 2,
+          v: 127,
+          flags: RESTORED,
+        }),
+      ],
+    ]);
+    const after = await hourly(device);
+    expect(after.reduce((a, r) => a + r.energy_wh_total, 0)).toBeCloseTo(e(858) + 2 - e(0), 6);
+  });
+
+  it('the late-stamped first record arriving after the rest of its boot gives the same rollups', async () => {
+    const device = 'dev-backfill-2';
+    const boot = 1_780_000_000;
+    const base = Date.UTC(2026, 6, 1, 10, 1);
+    const rs = Array.from({ length: 40 }, (_, i) =>
+      reading({ device, boot, seq: i + 1, ts: base + (i + 1) * 300_000, e1: 1000 + i + 1, v: 127 }),
+    );
+    const first = {
+      ...reading({ device, boot, seq: 0, ts: base + 20 * 86_400_000, e1: 1000, v: 127 }),
+      timeQuality: 'gateway' as const,
+      flags: ARRIVAL_STAMPED,
+    };
+    await send([rs.slice(0, 20), rs.slice(20), [first]]);
+    const expected = [...foldReadings([], chainOf([first, ...rs])).values()];
+    const got = await hourly(device);
+    expect(got.map((g) => [g.hour_start, g.energy_wh, g.reading_count])).toEqual(
+      expected.map((h) => [h.hourStart, h.energyWh, h.readingCount]),
+    );
+    expect(got.reduce((a, r) => a + r.energy_wh_total, 0)).toBe(40);
   });
 
   it('lands readings of months without a partition: last year and next year', async () => {
@@ -186,9 +276,17 @@ describe('hourly rollups at ingest', () => {
   });
 });
 
+/** The device's readings in chain order with their rollup times: the input of the pure fold. */
+function chainOf(rs: readonly Reading[]): RollupReading[] {
+  const out = rs.map(toRollup);
+  assignRollupTimes(out);
+  return out.sort(compareChain);
+}
+
 function toRollup(r: Reading): RollupReading {
   return {
     ts: r.ts,
+    te: r.ts,
     boot: r.boot,
     seq: r.seq,
     flags: r.flags,

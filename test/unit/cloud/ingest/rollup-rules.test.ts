@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  assignRollupTimes,
   type ChannelCounter,
-  compareReadings,
+  compareChain,
   foldReadings,
   type HourRollup,
   pairEnergy,
@@ -34,6 +35,8 @@ describe('pairEnergy', () => {
 const readingArb = fc.record({
   dt: fc.integer({ min: 1, max: 40 * 60_000 }),
   newBoot: fc.boolean(),
+  /** On a new boot: its first record is stamped this much later (an arrival time; 0 = on time). */
+  lateBy: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 * 24 * 3_600_000 })),
   restored: fc.boolean(),
   e1: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
   e2: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
@@ -47,18 +50,25 @@ const readingArb = fc.record({
 
 type Step = typeof readingArb extends fc.Arbitrary<infer T> ? T : never;
 
-function sequence(steps: Step[]): RollupReading[] {
+/**
+ * Readings at their true times; with `late`, the first record of each boot that has a second one carries a
+ * late arrival stamp instead (as the gateway stamps an unsynced record delivered late). `te` is set.
+ */
+function sequence(steps: Step[], late = false): RollupReading[] {
   let ts = Date.UTC(2026, 0, 1);
   let boot = 1;
   let seq = 0;
-  return steps.map((s) => {
+  const out = steps.map((s, i) => {
     ts += s.dt;
     if (s.newBoot) {
       boot++;
       seq = 0;
     } else seq++;
+    const hasSecond = steps[i + 1] !== undefined && !steps[i + 1]!.newBoot;
+    const stamp = late && s.newBoot && hasSecond ? ts + s.lateBy : ts;
     return {
-      ts,
+      ts: stamp,
+      te: stamp,
       boot,
       seq,
       flags: s.restored ? R : 0,
@@ -69,6 +79,8 @@ function sequence(steps: Step[]): RollupReading[] {
       lampExternal: null,
     };
   });
+  assignRollupTimes(out);
+  return out.sort(compareChain);
 }
 
 /** The merge addHourlyAndSaveStates does in SQL (sums, counts, min/max, element-wise energy). */
@@ -116,6 +128,7 @@ describe('foldReadings', () => {
     const at = (min: number) => h + min * 60_000;
     const r = (min: number, boot: number, seq: number, e1: number, flags = 0): RollupReading => ({
       ts: at(min),
+      te: at(min),
       boot,
       seq,
       flags,
@@ -155,7 +168,7 @@ describe('foldReadings', () => {
         fc.array(readingArb, { minLength: 1, maxLength: 60 }),
         fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 6 }),
         (steps, cuts) => {
-          const rs = sequence(steps);
+          const rs = sequence(steps, true);
           const whole = foldReadings([], rs);
           const chunked = foldInChunks(rs, cuts);
           expect([...chunked.keys()]).toEqual([...whole.keys()]);
@@ -178,7 +191,7 @@ describe('foldReadings', () => {
   it('property: total energy never exceeds the sum of counter increases plus values after drops', () => {
     fc.assert(
       fc.property(fc.array(readingArb, { minLength: 2, maxLength: 40 }), (steps) => {
-        const rs = sequence(steps).sort(compareReadings);
+        const rs = sequence(steps);
         const total = [...foldReadings([], rs).values()].reduce((a, h) => a + (h.energyWh[0] ?? 0), 0);
         let bound = 0;
         let prev: number | null = null;
@@ -192,6 +205,68 @@ describe('foldReadings', () => {
         expect(total).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('rollup time', () => {
+  const D = 86_400_000;
+  const T = Date.UTC(2026, 5, 1, 12);
+  const rec = (seq: number, ts: number, e1: number, boot = 7): RollupReading => ({
+    ts,
+    te: ts,
+    boot,
+    seq,
+    flags: 0,
+    voltageV: 127,
+    powerW: [60],
+    energyWh: [e1],
+    lampInternal: true,
+    lampExternal: null,
+  });
+
+  it('moves a late-stamped first record back to the next record of its boot, and only it', () => {
+    const rs = [
+      rec(0, T + 3 * D, 56_180),
+      rec(1, T, 56_181),
+      rec(2, T + 60_000, 56_182),
+      rec(0, T - D, 9, 6),
+    ];
+    assignRollupTimes(rs);
+    expect(rs.map((r) => r.te)).toEqual([T, T, T + 60_000, T - D]);
+  });
+
+  it('pairs a boot by seq: the late first record is neither a reset nor an hour of its own', () => {
+    const rs = [rec(0, T + 3 * D, 56_180)];
+    for (let s = 1; s <= 858; s++) rs.push(rec(s, T + s * 300_000, 56_180 + s * 0.4325));
+    assignRollupTimes(rs);
+    const hours = foldReadings([], rs.sort(compareChain));
+    const total = [...hours.values()].reduce((a, h) => a + (h.energyWh[0] ?? 0), 0);
+    expect(total).toBeCloseTo(858 * 0.4325, 6);
+    expect(Math.max(...[...hours.values()].map((h) => h.energyWh[0] ?? 0))).toBeLessThan(6);
+    expect(hours.has(Math.floor((T + 3 * D) / 3_600_000) * 3_600_000)).toBe(false);
+  });
+
+  it('lowers a record only by records numbered after it, not by a re-stamped copy of itself', () => {
+    const rs = [rec(5, T + 1000, 1), rec(5, T, 1), rec(4, T + 2000, 1)];
+    assignRollupTimes(rs);
+    expect(rs.map((r) => r.te)).toEqual([T + 1000, T, T]);
+  });
+
+  it('property: late-stamped first records change no pair and add no hour', () => {
+    fc.assert(
+      fc.property(fc.array(readingArb, { minLength: 2, maxLength: 50 }), (steps) => {
+        const onTime = foldReadings([], sequence(steps));
+        const late = foldReadings([], sequence(steps, true));
+        const sum = (m: Map<number, HourRollup>, c: number) =>
+          [...m.values()].reduce((a, h) => a + (h.energyWh[c] ?? 0), 0);
+        expect(sum(late, 0)).toBe(sum(onTime, 0));
+        expect(sum(late, 1)).toBe(sum(onTime, 1));
+        for (const h of late.keys()) expect(onTime.has(h)).toBe(true);
+        const count = (m: Map<number, HourRollup>) => [...m.values()].reduce((a, h) => a + h.readingCount, 0);
+        expect(count(late)).toBe(count(onTime));
+      }),
+      { numRuns: 300 },
     );
   });
 });
