@@ -18,7 +18,7 @@
  *
  * Options: --seconds S (8, per full-speed phase) --boards N (100) --window W (10 per board)
  * --phases bare,gateway,raw,tsx,serial (all) --paced-seconds S (10); to look inside the bundled gateway:
- * --cpu-prof DIR (V8 CPU profile), --gateway-flags "--trace-gc …" (node flags), --gateway-out FILE (its stdout).
+ * --cpu-prof DIR (V8 CPU profile), --node-flags "--trace-gc …" (node flags), --node-out FILE (its stdout).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -48,8 +48,8 @@ const { values: args } = parseArgs({
     phases: { type: 'string', default: 'bare,gateway,raw,tsx,serial' },
     'cpu-prof': { type: 'string' },
     'paced-seconds': { type: 'string', default: '10' },
-    'gateway-flags': { type: 'string' },
-    'gateway-out': { type: 'string' },
+    'node-flags': { type: 'string' },
+    'node-out': { type: 'string' },
   },
 });
 
@@ -209,8 +209,9 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-/** `--gateway-out FILE`: the gateway's stdout (e.g. with `--gateway-flags=--trace-gc`), else discarded. */
-const GATEWAY_STDOUT = args['gateway-out'] ? openSync(args['gateway-out'], 'a') : 'ignore';
+/** `--node-flags`, `--node-out FILE`: extra node flags and stdout of the measured brokers (bare, bundled). */
+const NODE_FLAGS = args['node-flags']?.split(' ').filter(Boolean) ?? [];
+const NODE_STDOUT = args['node-out'] ? openSync(args['node-out'], 'a') : 'ignore';
 
 /** The V8 heap caps of deploy/cds-gateway.service (`NODE_OPTIONS`), so the bench measures what runs there. */
 const GATEWAY_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=2'];
@@ -224,7 +225,7 @@ function startGateway(configPath: string, bundle: string | 'tsx', extraFlags: st
   return spawn(
     process.execPath,
     [...GATEWAY_NODE_FLAGS, ...extraFlags, entry, 'gateway', 'run', '-c', configPath],
-    { cwd: ROOT, stdio: ['ignore', GATEWAY_STDOUT, 'inherit'] },
+    { cwd: ROOT, stdio: ['ignore', NODE_STDOUT, 'inherit'] },
   );
 }
 
@@ -468,10 +469,11 @@ async function main(): Promise<void> {
   let bareRate = Number.NaN;
   if (PHASES.has('bare')) {
     const barePort = await freePort();
-    const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE_BROKER, String(barePort)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const bare = spawn(
+      process.execPath,
+      [...NODE_FLAGS, '--input-type=module', '-e', BARE_BROKER, String(barePort)],
+      { cwd: ROOT, stdio: ['ignore', NODE_STDOUT, 'inherit'] },
+    );
     await waitForPort(barePort, bare);
     const clients = await connectBoards(`mqtt://127.0.0.1:${barePort}`);
     const run = await fullSpeed(
@@ -493,7 +495,7 @@ async function main(): Promise<void> {
     const prof = args['cpu-prof'];
     const g = await gatewayRun(dir.path, 'bundled', bundle.entry, Number(args['paced-seconds']), [
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
-      ...(args['gateway-flags']?.split(' ').filter(Boolean) ?? []),
+      ...NODE_FLAGS,
     ]);
     gwRate = g.rate;
     out(

@@ -108,28 +108,35 @@ export class AlertEngine {
   onReading(r: Reading): void {
     const now = this.#d.clock();
     this.#lastSeen.set(r.device, now);
-    const silentKey = alertKey('board_silent', r.device, 'silence');
-    if (this.#tracker.has(silentKey)) {
-      this.#apply({
-        rule: 'board_silent',
-        device: r.device,
-        subject: 'silence',
-        severity: 'warning',
-        breach: false,
-        recovered: true,
-        resolved: true,
-        value: null,
-        threshold: null,
-        describe: describeSilent,
-        minDurationMs: 0,
-      });
+    const watching = this.#tracker.watching(r.device);
+    if (watching) {
+      const silentKey = alertKey('board_silent', r.device, 'silence');
+      if (this.#tracker.has(silentKey)) {
+        this.#apply({
+          rule: 'board_silent',
+          device: r.device,
+          subject: 'silence',
+          severity: 'warning',
+          breach: false,
+          recovered: true,
+          resolved: true,
+          value: null,
+          threshold: null,
+          describe: describeSilent,
+          minDurationMs: 0,
+        });
+      }
     }
     // A replayed record (board backlog after its Wi-Fi came back) describes the past: it counts for
     // energy, but must not raise "lamp failed" now.
     if (!(r.flags & BOARD_FLAGS.REPLAYED)) {
-      for (const rule of READING_RULES) for (const obs of rule(r, this.#config)) this.#apply(obs);
+      for (const rule of READING_RULES) {
+        const observations = rule(r, this.#config, watching);
+        for (let i = 0; i < observations.length; i++) this.#apply(observations[i]!);
+      }
     }
-    for (const obs of this.#energy?.observe(r, this.#config) ?? []) this.#apply(obs);
+    const budget = this.#energy?.observe(r, this.#config);
+    if (budget) this.#apply(budget);
   }
 
   onBoot(device: string, at: number): void {

@@ -42,6 +42,13 @@ export function alertKey(rule: string, device: string | null, subject: string): 
   return `${rule}:${device ?? '-'}:${subject}`;
 }
 
+/** The device of an `alertKey` (device ids and rule names hold no `:`), null for gateway-wide alerts. */
+function deviceOfKey(key: string): string | null {
+  const a = key.indexOf(':');
+  const device = key.slice(a + 1, key.indexOf(':', a + 1));
+  return device === '-' ? null : device;
+}
+
 /**
  * The raised/cleared lifecycle of every (rule, device, subject), without storms:
  * - raise only after the breach held `minDurationMs` without interruption, once per episode;
@@ -53,10 +60,29 @@ export function alertKey(rule: string, device: string | null, subject: string): 
  */
 export class EpisodeTracker {
   readonly #states = new Map<string, EpisodeState>();
+  /** Episodes (pending or active) per device: a device with none skips its rules' idle subjects. */
+  readonly #perDevice = new Map<string, number>();
+
+  #set(key: string, s: EpisodeState): void {
+    if (!this.#states.has(key)) {
+      const device = deviceOfKey(key);
+      if (device !== null) this.#perDevice.set(device, (this.#perDevice.get(device) ?? 0) + 1);
+    }
+    this.#states.set(key, s);
+  }
+
+  #delete(key: string): void {
+    if (!this.#states.delete(key)) return;
+    const device = deviceOfKey(key);
+    if (device === null) return;
+    const n = (this.#perDevice.get(device) ?? 1) - 1;
+    if (n > 0) this.#perDevice.set(device, n);
+    else this.#perDevice.delete(device);
+  }
 
   /** Restores an alert that was active before a restart. */
   restore(key: string, id: string): void {
-    this.#states.set(key, { breachSince: null, recoverSince: null, activeId: id });
+    this.#set(key, { breachSince: null, recoverSince: null, activeId: id });
   }
 
   /** Marks the episode of `key` as raised under `id` (after the caller persisted it). */
@@ -65,11 +91,11 @@ export class EpisodeTracker {
     if (s) {
       s.activeId = id;
       s.recoverSince = null;
-    } else this.#states.set(key, { breachSince: null, recoverSince: null, activeId: id });
+    } else this.#set(key, { breachSince: null, recoverSince: null, activeId: id });
   }
 
   cleared(key: string): void {
-    this.#states.delete(key);
+    this.#delete(key);
   }
 
   activeId(key: string): string | null {
@@ -81,12 +107,20 @@ export class EpisodeTracker {
     return this.#states.has(key);
   }
 
+  /**
+   * Whether any rule of the device has a pending or active episode. When none has, an observation that is
+   * not a breach cannot change anything, so the rules need not build it (they run on every reading).
+   */
+  watching(device: string): boolean {
+    return this.#perDevice.has(device);
+  }
+
   observe(key: string, obs: Observation, now: number, allowRaise: () => boolean): Transition | undefined {
     let s = this.#states.get(key);
     if (!s) {
       if (!obs.breach) return undefined;
       s = { breachSince: null, recoverSince: null, activeId: null };
-      this.#states.set(key, s);
+      this.#set(key, s);
     }
     if (s.activeId !== null) {
       if (obs.resolved) return { kind: 'clear', obs, id: s.activeId };
@@ -98,7 +132,7 @@ export class EpisodeTracker {
       return now - s.recoverSince >= obs.minDurationMs ? { kind: 'clear', obs, id: s.activeId } : undefined;
     }
     if (!obs.breach || obs.resolved) {
-      this.#states.delete(key);
+      this.#delete(key);
       return undefined;
     }
     s.breachSince ??= now;

@@ -169,12 +169,7 @@ export class DeviceTracker {
     }
     if (tsMs > state.ts) state.ts = tsMs;
     this.#devices.set(device, state);
-    return {
-      boot: state.boot,
-      ...(o.seq === undefined && { seq }),
-      newBoot,
-      ...(reason && { reason }),
-    };
+    return { boot: state.boot, seq: o.seq === undefined ? seq : undefined, newBoot, reason };
   }
 }
 

@@ -56,12 +56,16 @@ export class IngestPipeline {
     this.#log = deps.log.child({ component: 'ingest' });
   }
 
-  /** Never throws for bad input (that is a rejection); rejects only if the store itself fails. */
-  async ingest(input: IngestInput): Promise<IngestOutcome> {
+  /**
+   * Never throws for bad input (that is a rejection); rejects only if the store itself fails. Not an
+   * async function: the only wait is the commit, and one `then` on it is all a reading carries while it
+   * waits (a thousand readings are in flight at full speed, and what they hold is what the GC copies).
+   */
+  ingest(input: IngestInput): Promise<IngestOutcome> {
     const { stats } = this.#deps;
     stats.received(input.sourceId);
     const r = input.result;
-    if (!r.ok) return this.reject(input.sourceId, input.device, r.code, r.reason, r.text);
+    if (!r.ok) return Promise.resolve(this.reject(input.sourceId, input.device, r.code, r.reason, r.text));
     if (r.kind === 'diagnostic') {
       const device = input.device ?? r.banner?.device;
       if (r.banner && device !== undefined) {
@@ -70,35 +74,38 @@ export class IngestPipeline {
         d.firmware = r.banner.firmware;
         this.#log.debug({ source: input.sourceId, device, firmware: r.banner.firmware }, 'boot banner');
       } else this.#log.trace({ source: input.sourceId, text: r.text }, 'diagnostic line');
-      return { status: 'diagnostic', text: r.text };
+      return Promise.resolve({ status: 'diagnostic', text: r.text });
     }
     return this.#ingestObservation(input, r.observation);
   }
 
-  async #ingestObservation(input: IngestInput, obs: Observation): Promise<IngestOutcome> {
+  #ingestObservation(input: IngestInput, obs: Observation): Promise<IngestOutcome> {
     const { tracker, stats, bus, clock } = this.#deps;
     const device = input.device ?? obs.device;
     if (device === undefined || !DEVICE_ID_PATTERN.test(device))
-      return this.reject(
-        input.sourceId,
-        undefined,
-        'unknown_device',
-        device === undefined ? 'no device id from the message or the source' : `bad device id "${device}"`,
-        '',
+      return Promise.resolve(
+        this.reject(
+          input.sourceId,
+          undefined,
+          'unknown_device',
+          device === undefined ? 'no device id from the message or the source' : `bad device id "${device}"`,
+          '',
+        ),
       );
     const receivedAt = input.receivedAt ?? clock();
-    const t = tracker.track({ device, observation: obs, receivedAt, timeZone: this.#deps.timeZone });
+    const timeZone = this.#deps.timeZone;
+    const t = tracker.track({ device, observation: obs, receivedAt, timeZone });
     const n = toReading(obs, {
       device,
       boot: t.boot,
-      ...(t.seq !== undefined && { seq: t.seq }),
+      seq: t.seq,
       receivedAt,
       source: input.source,
-      timeZone: this.#deps.timeZone,
+      timeZone,
     });
-    if (!n.ok) return this.reject(input.sourceId, device, n.code, n.reason, '');
+    if (!n.ok) return Promise.resolve(this.reject(input.sourceId, device, n.code, n.reason, ''));
     const reading = n.reading;
-    if (n.dropped.length > 0)
+    if (n.dropped.length > 0 && this.#log.isLevelEnabled('trace'))
       this.#log.trace({ device, dropped: n.dropped }, 'fields left out of the reading');
     // A first-ever reading is not a boot we saw happen, unless the board says it just reset.
     if (t.newBoot && (t.reason !== 'first' || obs.resetReason !== undefined)) {
@@ -111,10 +118,12 @@ export class IngestPipeline {
         at: receivedAt,
       });
     }
-    const outcome = await this.#deps.submitter.submit(reading);
-    stats.outcome(input.sourceId, device, outcome, receivedAt);
-    if (outcome === 'refused') this.#log.warn({ device, seq: reading.seq }, 'reading refused: buffer full');
-    return { status: outcome, reading };
+    const sourceId = input.sourceId;
+    return this.#deps.submitter.submit(reading).then((outcome) => {
+      stats.outcome(sourceId, device, outcome, receivedAt);
+      if (outcome === 'refused') this.#log.warn({ device, seq: reading.seq }, 'reading refused: buffer full');
+      return { status: outcome, reading };
+    });
   }
 
   /** Counts a rejection (per source and device), tells the bus, logs the offending text at debug. */

@@ -109,16 +109,21 @@ export class BrokerCredentials {
 }
 
 const DEVICE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const SLASH = 0x2f;
 
-/** `tele/<own>/…` or `stat/<own>/…` with at least one level after the device. */
+/**
+ * `tele/<own>/…` or `stat/<own>/…` with at least one non-empty level after the device and no empty level.
+ * Runs for every publish: index arithmetic, no split.
+ */
 export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
   if (identity.role === 'observer') return false;
-  const parts = topic.split('/');
-  if (parts.length < 3 || (parts[0] !== 'tele' && parts[0] !== 'stat')) return false;
-  const device = parts[1]!;
-  if (!DEVICE_SEGMENT.test(device)) return false;
-  if (parts.slice(2).some((p) => p === '')) return false;
-  return identity.device === null || identity.device === device;
+  if (topic.charCodeAt(4) !== SLASH || !(topic.startsWith('tele') || topic.startsWith('stat'))) return false;
+  const end = topic.indexOf('/', 5);
+  // The rest after the device: present, and no empty level in it (`a//b`, trailing `/`).
+  if (end < 0 || topic.endsWith('/') || topic.includes('//', end)) return false;
+  const own = identity.device;
+  if (own !== null) return end - 5 === own.length && topic.startsWith(own, 5);
+  return DEVICE_SEGMENT.test(topic.slice(5, end));
 }
 
 /** `cmnd/<own>/<Cmd>` or `cmnd/<own>/#` (or `+`); never a wildcard in place of the device. */

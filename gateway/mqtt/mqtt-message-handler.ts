@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/log.ts';
 import { decodeMqttMessage } from '../../shared/protocol/mqtt-topics.ts';
 import type { DeviceTracker } from '../ingest/device-tracker.ts';
-import type { IngestPipeline } from '../ingest/ingest-pipeline.ts';
+import type { IngestOutcome, IngestPipeline } from '../ingest/ingest-pipeline.ts';
 import type { IngestStats } from '../ingest/ingest-stats.ts';
 
 /**
@@ -15,6 +15,11 @@ import type { IngestStats } from '../ingest/ingest-stats.ts';
  * A message that cannot be decoded is counted and acknowledged: sending it again would not fix it.
  */
 export type MqttHandleResult = 'stored' | 'duplicate' | 'refused' | 'rejected' | 'other';
+
+const OTHER: Promise<MqttHandleResult> = Promise.resolve('other');
+const REJECTED: Promise<MqttHandleResult> = Promise.resolve('rejected');
+const handleResult = (out: IngestOutcome): MqttHandleResult =>
+  out.status === 'diagnostic' ? 'other' : out.status;
 
 export interface MqttMessageHandlerDeps {
   log: Logger;
@@ -34,49 +39,52 @@ export class MqttMessageHandler {
     this.#log = deps.log.child({ component: 'mqtt-ingest', source: deps.sourceId });
   }
 
-  async handle(topic: string, payload: Buffer, receivedAt?: number): Promise<MqttHandleResult> {
+  /** Not async: a SENSOR message waits on its commit only (see IngestPipeline.ingest). Never throws. */
+  handle(topic: string, payload: Buffer, receivedAt?: number): Promise<MqttHandleResult> {
+    try {
+      return this.#handle(topic, payload, receivedAt);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #handle(topic: string, payload: Buffer, receivedAt: number | undefined): Promise<MqttHandleResult> {
     const { pipeline, stats, sourceId } = this.#deps;
     const m = decodeMqttMessage(topic, payload);
     switch (m.kind) {
-      case 'sensor': {
-        const out = await pipeline.ingest({
-          source: 'mqtt',
-          sourceId,
-          device: m.device,
-          result: m.result,
-          ...(receivedAt !== undefined && { receivedAt }),
-        });
-        return out.status === 'diagnostic' ? 'other' : out.status;
-      }
+      case 'sensor':
+        return pipeline
+          .ingest({ source: 'mqtt', sourceId, device: m.device, result: m.result, receivedAt })
+          .then(handleResult);
       case 'lwt': {
         const d = stats.device(m.device);
         if (d.online !== m.online)
           this.#log.info({ device: m.device }, m.online ? 'device online' : 'device offline');
         d.online = m.online;
-        return 'other';
+        return OTHER;
       }
       case 'state': {
         if (m.state.restartReason !== undefined) stats.device(m.device).resetReason = m.state.restartReason;
         if (m.state.uptimeS !== undefined) this.#deps.tracker.noteStateUptime(m.device, m.state.uptimeS);
         this.#log.trace({ device: m.device, state: m.state }, 'STATE');
-        return 'other';
+        return OTHER;
       }
       case 'info1': {
         const d = stats.device(m.device);
         d.firmware = `${m.info.module} ${m.info.version}`;
         this.#log.info({ device: m.device, module: m.info.module, version: m.info.version }, 'device info');
-        return 'other';
+        return OTHER;
       }
       case 'result':
         this.#log.debug({ device: m.device, result: m.result }, 'command result');
-        return 'other';
+        return OTHER;
       case 'command':
       case 'ignored':
-        return 'other';
+        return OTHER;
       case 'rejected':
         stats.received(sourceId);
         pipeline.reject(sourceId, m.device, m.code, m.reason, m.text);
-        return 'rejected';
+        return REJECTED;
     }
   }
 }

@@ -28,24 +28,27 @@ const RESTART_CODES = new Map(
 /** Tasmota sensor objects that carry the ambient temperature/humidity (not the meter chip's `BL09XX`). */
 const CLIMATE_SENSORS = ['AM2301', 'DHT22', 'DHT11', 'SI7021', 'BME280', 'SHT3X', 'DS18B20'] as const;
 
-/** A number, or undefined for absent/null; anything else is an invalid reading, recorded in `dropped`. */
-function num(v: Json | undefined, name: string, dropped: string[]): number | undefined {
+/**
+ * A number, or undefined for absent/null; anything else is an invalid reading, recorded in `dropped` as
+ * `name` (or `name[index]`, built only then: this runs for every field of every message).
+ */
+function num(v: Json | undefined, name: string, dropped: string[], index = -1): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  dropped.push(name);
+  dropped.push(index < 0 ? name : `${name}[${index}]`);
   return undefined;
 }
 
 /** A field that should be one value (Voltage); the first entry of an array. */
 function one(v: Json | undefined, name: string, dropped: string[]): number | undefined {
-  return Array.isArray(v) ? num(v[0], `${name}[0]`, dropped) : num(v, name, dropped);
+  return Array.isArray(v) ? num(v[0], name, dropped, 0) : num(v, name, dropped);
 }
 
 /** Entry `i` of a field that may be a scalar (one channel) or an array (one entry per channel). */
 function entry(v: Json | undefined, i: number, name: string, dropped: string[]): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) return i === 0 ? num(v, name, dropped) : undefined;
-  return i < v.length ? num(v[i], `${name}[${i}]`, dropped) : undefined;
+  return i < v.length ? num(v[i], name, dropped, i) : undefined;
 }
 
 const width = (v: Json | undefined): number =>

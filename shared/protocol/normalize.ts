@@ -95,18 +95,24 @@ function readingTime(obs: Observation, ctx: NormalizeContext, boardFlags: number
   };
 }
 
-/** A numeric field's value if usable, else undefined with the reason appended to `dropped`. */
+/**
+ * A numeric field's value if usable, else undefined with the reason appended to `dropped` under `field`
+ * (`channels[i].field` for a channel's; the name is built only then, this runs for every field).
+ */
 function take(
   bounds: Range,
   v: number | undefined,
-  name: string,
   dropped: DroppedField[],
+  field: string,
+  channel = -1,
 ): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isFinite(v)) dropped.push({ field: name, code: 'nan', value: v });
+  let code: DroppedField['code'];
+  if (!Number.isFinite(v)) code = 'nan';
   else if (v < bounds[0] || v > bounds[1] || (bounds[2] === true && !Number.isInteger(v)))
-    dropped.push({ field: name, code: 'out_of_range', value: v });
+    code = 'out_of_range';
   else return v;
+  dropped.push({ field: channel < 0 ? field : `channels[${channel}].${field}`, code, value: v });
   return undefined;
 }
 
@@ -138,30 +144,30 @@ export function normalizeObservation(
     channels: [],
     flags: 0,
   };
-  let v = take(RANGES.uptimeS, obs.uptimeS, 'uptimeS', dropped);
+  let v = take(RANGES.uptimeS, obs.uptimeS, dropped, 'uptimeS');
   if (v !== undefined) r.uptimeS = v;
-  v = take(RANGES.resetReason, obs.resetReason, 'resetReason', dropped);
+  v = take(RANGES.resetReason, obs.resetReason, dropped, 'resetReason');
   if (v !== undefined) r.resetReason = v;
-  v = take(RANGES.voltageV, obs.voltageV, 'voltageV', dropped);
+  v = take(RANGES.voltageV, obs.voltageV, dropped, 'voltageV');
   if (v !== undefined) r.voltageV = v;
-  v = take(RANGES.frequencyHz, obs.frequencyHz, 'frequencyHz', dropped);
+  v = take(RANGES.frequencyHz, obs.frequencyHz, dropped, 'frequencyHz');
   if (v !== undefined) r.frequencyHz = v;
   if (obs.temperatureC !== undefined && TEMPERATURE_SENTINELS.has(obs.temperatureC))
     dropped.push({ field: 'temperatureC', code: 'sentinel', value: obs.temperatureC });
   else {
-    v = take(RANGES.temperatureC, obs.temperatureC, 'temperatureC', dropped);
+    v = take(RANGES.temperatureC, obs.temperatureC, dropped, 'temperatureC');
     if (v !== undefined) r.temperatureC = v;
   }
-  v = take(RANGES.humidityPct, obs.humidityPct, 'humidityPct', dropped);
+  v = take(RANGES.humidityPct, obs.humidityPct, dropped, 'humidityPct');
   if (v !== undefined) r.humidityPct = v;
-  v = take(RANGES.lightRaw, obs.lightRaw, 'lightRaw', dropped);
+  v = take(RANGES.lightRaw, obs.lightRaw, dropped, 'lightRaw');
   if (v !== undefined) r.lightRaw = v;
   // An HC-SR04 cannot measure below 2 cm: 0 is pulseIn's echo timeout (protocol.md §1.2, §3.2 #10).
   if (obs.distanceCm === 0) {
     dropped.push({ field: 'distanceCm', code: 'sentinel', value: 0 });
     flags |= BOARD_FLAGS.DIST_TIMEOUT;
   } else {
-    v = take(RANGES.distanceCm, obs.distanceCm, 'distanceCm', dropped);
+    v = take(RANGES.distanceCm, obs.distanceCm, dropped, 'distanceCm');
     if (v !== undefined) r.distanceCm = v;
   }
   if (obs.lampInternal !== undefined) r.lampInternal = obs.lampInternal;
@@ -175,7 +181,7 @@ export function normalizeObservation(
     for (const k of CHANNEL_FIELDS) {
       const x = ch[k];
       if (x === undefined) continue;
-      const y = take(RANGES[k], x, `channels[${i}].${k}`, dropped);
+      const y = take(RANGES[k], x, dropped, k, i);
       if (y !== undefined) out[k] = y;
     }
     r.channels.push(out);

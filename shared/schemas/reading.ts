@@ -209,13 +209,26 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The first field of `fields` in `o` that breaks its bounds, as `field: problem`. */
+function fieldsProblem(
+  o: Record<string, unknown>,
+  fields: ReadonlyArray<readonly [string, Bounds]>,
+  required: boolean,
+): ReadingIssue | undefined {
+  for (let i = 0; i < fields.length; i++) {
+    const [key, bounds] = fields[i]!;
+    const v = o[key];
+    if (v === undefined && !required) continue;
+    const p = numberProblem(v, bounds);
+    if (p) return { path: key, message: p };
+  }
+  return undefined;
+}
+
 function channelProblem(c: unknown): string | undefined {
   if (!isPlainObject(c)) return 'expected an object';
-  for (const [key, bounds] of CHANNEL_NUMBERS) {
-    const v = c[key];
-    const p = v === undefined ? undefined : numberProblem(v, bounds);
-    if (p) return `${key}: ${p}`;
-  }
+  const p = fieldsProblem(c, CHANNEL_NUMBERS, false);
+  if (p) return `${p.path}: ${p.message}`;
   for (const key in c) if (!CHANNEL_KEYS.has(key)) return `unknown key ${key}`;
   return undefined;
 }
@@ -232,19 +245,14 @@ export function checkReading(r: unknown): ReadingIssue | undefined {
   const device = r.device;
   if (typeof device !== 'string' || !DEVICE_ID_PATTERN.test(device))
     return { path: 'device', message: 'not a device id' };
-  for (const [key, bounds] of REQUIRED_NUMBERS) {
-    const p = numberProblem(r[key], bounds);
-    if (p) return { path: key, message: p };
-  }
+  const required = fieldsProblem(r, REQUIRED_NUMBERS, true);
+  if (required) return required;
   if (!TIME_QUALITIES.has(r.timeQuality)) return { path: 'timeQuality', message: 'not a time quality' };
   const rp = numberProblem(r.receivedAt, [MIN_READING_TS, MAX_SAFE, true]);
   if (rp) return { path: 'receivedAt', message: rp };
   if (!SOURCES.has(r.source)) return { path: 'source', message: 'not a reading source' };
-  for (const [key, bounds] of OPTIONAL_NUMBERS) {
-    const v = r[key];
-    const p = v === undefined ? undefined : numberProblem(v, bounds);
-    if (p) return { path: key, message: p };
-  }
+  const optional = fieldsProblem(r, OPTIONAL_NUMBERS, false);
+  if (optional) return optional;
   const channels = r.channels;
   if (!Array.isArray(channels)) return { path: 'channels', message: 'expected an array' };
   for (let i = 0; i < channels.length; i++) {
@@ -252,15 +260,12 @@ export function checkReading(r: unknown): ReadingIssue | undefined {
     if (p) return { path: 'channels', message: `[${i}] ${p}` };
   }
   if (channels.length > 8) return { path: 'channels', message: 'more than 8 channels' };
-  for (const [key, bounds] of LATE_NUMBERS) {
-    const v = r[key];
-    const p = v === undefined ? undefined : numberProblem(v, bounds);
-    if (p) return { path: key, message: p };
-  }
-  for (const key of ['lampInternal', 'lampExternal'] as const) {
-    const v = r[key];
-    if (v !== undefined && typeof v !== 'boolean') return { path: key, message: 'expected a boolean' };
-  }
+  const late = fieldsProblem(r, LATE_NUMBERS, false);
+  if (late) return late;
+  if (r.lampInternal !== undefined && typeof r.lampInternal !== 'boolean')
+    return { path: 'lampInternal', message: 'expected a boolean' };
+  if (r.lampExternal !== undefined && typeof r.lampExternal !== 'boolean')
+    return { path: 'lampExternal', message: 'expected a boolean' };
   const fp = numberProblem(r.flags, [0, 2 ** 31 - 1, true]);
   if (fp) return { path: 'flags', message: fp };
   for (const key in r) if (!READING_KEYS.has(key)) return { path: '', message: `unknown key ${key}` };

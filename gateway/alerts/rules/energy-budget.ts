@@ -40,31 +40,34 @@ export class EnergyBudget {
     return this.#dayCache.day;
   }
 
-  observe(r: Reading, cfg: AlertsConfig): Observation[] {
+  /** Counts the reading's energy; the budget observation when a budget applies to the device. */
+  observe(r: Reading, cfg: AlertsConfig): Observation | undefined {
     if (cfg.timeZone !== this.#tz) {
       this.#tz = cfg.timeZone;
       this.#fmt = dayFormatter(cfg.timeZone);
       this.#dayCache = { from: 0, to: 0, day: '' };
     }
-    const counters = r.channels.map((c) => c.energyWh ?? null);
-    if (counters.every((c) => c === null)) return [];
+    const channels = r.channels;
+    let counted = false;
+    for (let i = 0; i < channels.length; i++) if (channels[i]!.energyWh !== undefined) counted = true;
+    if (!counted) return undefined;
     const day = this.localDay(r.ts);
-    let st = this.#states.get(r.device);
-    let newDay = false;
+    const st = this.#states.get(r.device);
     if (!st) {
-      st = { day, usedWh: 0, last: counters };
-      this.#states.set(r.device, st);
+      this.#states.set(r.device, { day, usedWh: 0, last: channels.map((c) => c.energyWh ?? null) });
       this.dirty = true;
-      return [];
+      return undefined;
     }
-    if (day < st.day) return []; // a late reading of a past day: its energy was counted already
+    if (day < st.day) return undefined; // a late reading of a past day: its energy was counted already
     let delta = 0;
-    counters.forEach((e, i) => {
-      if (e === null) return;
+    for (let i = 0; i < channels.length; i++) {
+      const e = channels[i]!.energyWh;
+      if (e === undefined) continue;
       const prev = st.last[i];
       if (prev !== null && prev !== undefined) delta += e >= prev ? e - prev : e;
       st.last[i] = e;
-    });
+    }
+    let newDay = false;
     if (day !== st.day) {
       newDay = true;
       st.day = day;
@@ -73,22 +76,20 @@ export class EnergyBudget {
     st.usedWh += delta;
     this.dirty = true;
     const budget = cfg.devices[r.device]?.dailyBudgetWh ?? cfg.energyBudget.dailyWh;
-    if (budget === null || budget === undefined) return [];
-    return [
-      {
-        rule: 'energy_budget',
-        device: r.device,
-        subject: 'day',
-        severity: 'warning',
-        breach: st.usedWh > budget,
-        recovered: false,
-        resolved: newDay && st.usedWh <= budget,
-        value: Math.round(st.usedWh * 10) / 10,
-        threshold: budget,
-        describe: describeBudget,
-        minDurationMs: 0,
-      },
-    ];
+    if (budget === null || budget === undefined) return undefined;
+    return {
+      rule: 'energy_budget',
+      device: r.device,
+      subject: 'day',
+      severity: 'warning',
+      breach: st.usedWh > budget,
+      recovered: false,
+      resolved: newDay && st.usedWh <= budget,
+      value: Math.round(st.usedWh * 10) / 10,
+      threshold: budget,
+      describe: describeBudget,
+      minDurationMs: 0,
+    };
   }
 
   snapshot(): Record<string, EnergyDayState> {

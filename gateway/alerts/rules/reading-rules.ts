@@ -7,7 +7,16 @@ import { PRODIST_BANDS } from '../prodist.ts';
  * Rules evaluated on each committed reading. Each returns observations for the episode tracker; a value
  * the board did not report (absent field, V_ABSENT) gives no observation, so an unknown value neither
  * raises nor clears.
+ *
+ * `watching` says whether the device has any pending or active episode. When it has none, only a breach
+ * can change something, so a rule whose subjects are all within limits returns `NONE` without building
+ * observations: the rules run on every reading, and on a healthy site nothing is in breach.
  */
+
+export type ReadingRule = (r: Reading, cfg: AlertsConfig, watching: boolean) => readonly Observation[];
+
+/** No observations (shared, never written to). */
+export const NONE: readonly Observation[] = Object.freeze([]);
 
 const s = (seconds: number) => seconds * 1000;
 
@@ -37,11 +46,13 @@ function describeSensorFault(o: Observation): string {
   return `sensor fault ${o.subject} persists`;
 }
 
-export function voltageRule(r: Reading, cfg: AlertsConfig): Observation[] {
+export function voltageRule(r: Reading, cfg: AlertsConfig, watching: boolean): readonly Observation[] {
   const v = r.voltageV;
-  if (v === undefined || r.flags & BOARD_FLAGS.V_ABSENT) return [];
+  if (v === undefined || r.flags & BOARD_FLAGS.V_ABSENT) return NONE;
   const nominal = cfg.devices[r.device]?.nominalVoltage ?? cfg.nominalVoltage;
   const bands = PRODIST_BANDS[nominal];
+  // The adequate band lies inside the precarious one: a voltage within it breaches neither rule.
+  if (!watching && v >= bands.adequate[0] && v <= bands.adequate[1]) return NONE;
   const h = cfg.voltage.hysteresisV;
   const minDurationMs = s(cfg.voltage.minDurationS);
   const band = (lo: number, hi: number) => ({
@@ -77,14 +88,19 @@ export function voltageRule(r: Reading, cfg: AlertsConfig): Observation[] {
   ];
 }
 
-export function overCurrentRule(r: Reading, cfg: AlertsConfig): Observation[] {
-  const out: Observation[] = [];
+const CHANNEL_NAMES = ['1', '2', '3', '4', '5', '6', '7', '8'];
+
+export function overCurrentRule(r: Reading, cfg: AlertsConfig, watching: boolean): readonly Observation[] {
+  let out: Observation[] | undefined;
   const c = cfg.overCurrent;
-  r.channels.forEach((ch, i) => {
-    const a = ch.currentA;
-    if (a === undefined) return;
+  for (let i = 0; i < r.channels.length; i++) {
+    const a = r.channels[i]!.currentA;
+    if (a === undefined) continue;
     const n = i + 1;
-    const limit = c.perChannelA[String(n)] ?? cfg.devices[r.device]?.maxCurrentA ?? c.maxA;
+    const limit =
+      c.perChannelA[CHANNEL_NAMES[i] ?? String(n)] ?? cfg.devices[r.device]?.maxCurrentA ?? c.maxA;
+    if (!watching && a <= limit) continue;
+    out ??= [];
     out.push({
       rule: 'over_current',
       device: r.device,
@@ -97,8 +113,8 @@ export function overCurrentRule(r: Reading, cfg: AlertsConfig): Observation[] {
       describe: describeOverCurrent,
       minDurationMs: s(c.minDurationS),
     });
-  });
-  return out;
+  }
+  return out ?? NONE;
 }
 
 const LAMPS = [
@@ -107,14 +123,16 @@ const LAMPS = [
 ] as const;
 
 /** Lamp commanded on but its circuit draws (almost) nothing: a blown lamp or an open circuit. */
-export function lampFailureRule(r: Reading, cfg: AlertsConfig): Observation[] {
-  const out: Observation[] = [];
+export function lampFailureRule(r: Reading, cfg: AlertsConfig, watching: boolean): readonly Observation[] {
+  let out: Observation[] | undefined;
   const c = cfg.lampFailure;
   for (const lamp of LAMPS) {
     const on = lamp.on(r);
     if (on === undefined) continue;
     const p = r.channels[lamp.channel]?.powerW;
     if (on && p === undefined) continue;
+    if (!watching && !(on && p !== undefined && p < c.minPowerW)) continue;
+    out ??= [];
     out.push({
       rule: 'lamp_failure',
       device: r.device,
@@ -129,18 +147,21 @@ export function lampFailureRule(r: Reading, cfg: AlertsConfig): Observation[] {
       minDurationMs: s(c.minDurationS),
     });
   }
-  return out;
+  return out ?? NONE;
 }
 
 /** Lamp on while the LDR sees daylight. */
-export function lightWastedRule(r: Reading, cfg: AlertsConfig): Observation[] {
+export function lightWastedRule(r: Reading, cfg: AlertsConfig, watching: boolean): readonly Observation[] {
   const l = r.lightRaw;
-  if (l === undefined || r.flags & BOARD_FLAGS.LDR_SATURATED) return [];
+  if (l === undefined || r.flags & BOARD_FLAGS.LDR_SATURATED) return NONE;
   const c = cfg.lightWasted;
-  const out: Observation[] = [];
+  if (!watching && l < c.ldrThreshold) return NONE;
+  let out: Observation[] | undefined;
   for (const lamp of LAMPS) {
     const on = lamp.on(r);
     if (on === undefined) continue;
+    if (!watching && !on) continue;
+    out ??= [];
     out.push({
       rule: 'light_wasted',
       device: r.device,
@@ -155,12 +176,13 @@ export function lightWastedRule(r: Reading, cfg: AlertsConfig): Observation[] {
       minDurationMs: s(c.minDurationS),
     });
   }
-  return out;
+  return out ?? NONE;
 }
 
 /** A board fault flag that persists (a flag seen once is noise; one that stays is a broken sensor). */
-export function sensorFaultRule(r: Reading, cfg: AlertsConfig): Observation[] {
+export function sensorFaultRule(r: Reading, cfg: AlertsConfig, watching: boolean): readonly Observation[] {
   const c = cfg.sensorFault;
+  if (!watching && (r.flags & 0xffff) === 0) return NONE;
   return c.flags.map((name) => {
     const set = (r.flags & BOARD_FLAGS[name]) !== 0;
     return {
@@ -178,7 +200,7 @@ export function sensorFaultRule(r: Reading, cfg: AlertsConfig): Observation[] {
   });
 }
 
-export const READING_RULES = [
+export const READING_RULES: readonly ReadingRule[] = [
   voltageRule,
   overCurrentRule,
   lampFailureRule,

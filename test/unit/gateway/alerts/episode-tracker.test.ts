@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EpisodeTracker, type Observation } from '../../../../gateway/alerts/episode-tracker.ts';
+import { alertKey, EpisodeTracker, type Observation } from '../../../../gateway/alerts/episode-tracker.ts';
 import { classifyVoltage } from '../../../../gateway/alerts/prodist.ts';
+import {
+  lampFailureRule,
+  NONE,
+  READING_RULES,
+  voltageRule,
+} from '../../../../gateway/alerts/rules/reading-rules.ts';
+import { AlertsConfig } from '../../../../gateway/config/core-config.ts';
+import type { Reading } from '../../../../shared/schemas/reading.ts';
 
 const obs = (breach: boolean, recovered: boolean, over: Partial<Observation> = {}): Observation => ({
   rule: 'over_current',
@@ -54,6 +62,64 @@ describe('EpisodeTracker', () => {
     expect(t.observe('k', obs(true, false, { minDurationMs: 0 }), 10, () => allow)).toMatchObject({
       kind: 'raise',
     });
+  });
+});
+
+describe('which devices the tracker is watching', () => {
+  it('counts pending and active episodes per device, through breach, raise, clear and restore', () => {
+    const t = new EpisodeTracker();
+    const k1 = alertKey('over_current', 'dev-1', 'ch1');
+    const k2 = alertKey('lamp_failure', 'dev-1', 'internal');
+    const gw = alertKey('storage', null, 'full');
+    expect(t.watching('dev-1')).toBe(false);
+    t.observe(k1, obs(true, false, { device: 'dev-1' }), 0, () => true); // pending
+    t.observe(gw, obs(true, false, { device: null }), 0, () => true);
+    expect(t.watching('dev-1')).toBe(true);
+    t.raised(k1, 'id1');
+    t.restore(k2, 'id2');
+    t.cleared(k1);
+    expect(t.watching('dev-1')).toBe(true);
+    t.cleared(k2);
+    expect(t.watching('dev-1')).toBe(false);
+    t.observe(k1, obs(true, false, { device: 'dev-1' }), 0, () => true);
+    t.observe(k1, obs(false, true, { device: 'dev-1' }), 10, () => true); // breach interrupted: dropped
+    expect(t.watching('dev-1')).toBe(false);
+    expect(t.watching('-')).toBe(false);
+  });
+
+  const cfg = AlertsConfig.parse({});
+  const healthy: Reading = {
+    device: 'dev-1',
+    boot: 1,
+    seq: 1,
+    ts: 1_731_616_535_000,
+    timeQuality: 'board',
+    receivedAt: 1_731_616_535_000,
+    source: 'mqtt',
+    voltageV: 127,
+    channels: [
+      { currentA: 0.5, powerW: 60 },
+      { currentA: 0.8, powerW: 100 },
+    ],
+    lightRaw: 100,
+    lampInternal: true,
+    lampExternal: false,
+    flags: 0,
+  };
+
+  it('rules build nothing for a healthy reading of an unwatched device, and every subject when watched', () => {
+    for (const rule of READING_RULES) expect(rule(healthy, cfg, false)).toBe(NONE);
+    expect(voltageRule(healthy, cfg, true).map((o) => o.rule)).toEqual([
+      'voltage_precarious',
+      'voltage_critical',
+    ]);
+    expect(lampFailureRule(healthy, cfg, true).map((o) => o.subject)).toEqual(['internal', 'external']);
+  });
+
+  it('a breach is reported whether or not the device is watched', () => {
+    const low = { ...healthy, voltageV: 100, channels: [{ currentA: 0, powerW: 0 }] };
+    expect(voltageRule(low, cfg, false).filter((o) => o.breach)).toHaveLength(2);
+    expect(lampFailureRule(low, cfg, false)).toMatchObject([{ subject: 'internal', breach: true }]);
   });
 });
 

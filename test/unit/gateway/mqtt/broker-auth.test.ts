@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BrokerCredentials,
@@ -12,7 +13,46 @@ const board: BrokerIdentity = { username: 'b1', device: 'aicss-a1', role: 'devic
 const anon: BrokerIdentity = { username: null, device: null, role: 'anonymous' };
 const observer: BrokerIdentity = { username: 'dash', device: null, role: 'observer' };
 
+/** The ACL rule as first written (split into levels): the reference the index-arithmetic version must match. */
+function referenceMayPublish(identity: BrokerIdentity, topic: string): boolean {
+  if (identity.role === 'observer') return false;
+  const parts = topic.split('/');
+  if (parts.length < 3 || (parts[0] !== 'tele' && parts[0] !== 'stat')) return false;
+  const device = parts[1]!;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(device)) return false;
+  if (parts.slice(2).some((p) => p === '')) return false;
+  return identity.device === null || identity.device === device;
+}
+
 describe('broker ACL', () => {
+  it('mayPublish agrees with the level-by-level reference on random topics (property)', () => {
+    const level = fc.oneof(
+      fc.constantFrom(
+        'tele',
+        'stat',
+        'cmnd',
+        'aicss-a1',
+        'aicss-a10',
+        'aicss-a',
+        '',
+        'SENSOR',
+        '+',
+        '#',
+        '-x',
+      ),
+      fc.string({ maxLength: 6 }),
+      fc.string({ unit: fc.constantFrom('a', '1', '-', '.', '_', '/', ' '), maxLength: 70 }),
+    );
+    const topic = fc.array(level, { minLength: 1, maxLength: 5 }).map((l) => l.join('/'));
+    const identity = fc.constantFrom(board, anon, observer);
+    fc.assert(
+      fc.property(identity, topic, (id, t) => {
+        expect(mayPublish(id, t)).toBe(referenceMayPublish(id, t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it('lets a board publish only under its own tele/ and stat/', () => {
     expect(mayPublish(board, 'tele/aicss-a1/SENSOR')).toBe(true);
     expect(mayPublish(board, 'stat/aicss-a1/RESULT')).toBe(true);
