@@ -43,6 +43,12 @@ export class StoragePolicy {
   readonly #log: Logger;
   readonly #clock: () => number;
   #bytesPerReading = DEFAULT_BYTES_PER_READING;
+  /**
+   * Readings that can be taken before the page count must be read again: half of what the room left at
+   * the last count holds at the measured size, so the estimate errs on the full side. Reading the page
+   * count is three pragmas, which at a few readings per commit cost as much as the inserts.
+   */
+  #headroom = 0;
   #lastPressureAt: number | null = null;
   #fullSince: number | null = null;
   #counts = { droppedUnsynced: 0, refused: 0, droppedSynced: 0 };
@@ -65,6 +71,7 @@ export class StoragePolicy {
   measure(): void {
     const n = this.#store.count();
     if (n >= 1000) this.#bytesPerReading = Math.max(64, Math.round(this.#store.usedBytes() / n));
+    this.#headroom = 0;
   }
 
   /**
@@ -72,10 +79,18 @@ export class StoragePolicy {
    * Must run inside a transaction.
    */
   makeRoom(incoming: number): boolean {
+    if (incoming < this.#headroom) {
+      this.#headroom -= incoming;
+      return true;
+    }
     const cap = this.#config.maxBytes;
     let used = this.#store.usedBytes();
     const need = incoming * this.#bytesPerReading;
-    if (used + need <= cap) return true;
+    if (used + need <= cap) {
+      this.#headroom = Math.floor((cap - used - need) / (2 * this.#bytesPerReading));
+      return true;
+    }
+    this.#headroom = 0;
     const rows = Math.ceil(Math.max(need, cap * FREE_FRACTION) / this.#bytesPerReading);
     const synced = this.#store.deleteOldestSynced(rows);
     this.#counts.droppedSynced += synced;

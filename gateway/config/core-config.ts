@@ -65,14 +65,14 @@ export const BufferConfig = z
           .describe(
             'Readings per transaction at most; a full batch is committed at once (measured: 4 000 per transaction costs ~30 % less CPU per reading than 1 000, and a batch only gets that big under load)',
           ),
-        maxDelayMs: z
+        minIntervalMs: z
           .number()
           .int()
           .min(0)
           .max(1000)
-          .default(0)
+          .default(10)
           .describe(
-            'Wait this long for more readings before committing; 0 commits on the next turn of the event loop (every submit of the same I/O turn shares one transaction)',
+            'Commits start at least this far apart: a reading that arrives sooner after the last commit waits for the next one, so at moderate rates many readings share one fsync (measured at 1 000 readings/s: about 10 per commit instead of 2, a quarter of the fsyncs, a fifth less CPU, median PUBACK 3 → 9 ms). A reading after a quiet period commits on the next turn of the event loop, with no wait. 0: every turn commits',
           ),
       })
       .strict()

@@ -1,17 +1,18 @@
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Reading } from '../../../../shared/schemas/reading.ts';
-import { makeReading, openTestBuffer, type TestBuffer } from './reading-fixture.ts';
+import { makeReading, openTestBuffer, T0, type TestBuffer } from './reading-fixture.ts';
 
 let t: TestBuffer | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await t?.cleanup();
   t = undefined;
 });
 
 describe('GroupCommitter on a real SQLite file', () => {
   it('stores concurrent submits once each, in few transactions, and resolves only after COMMIT', async () => {
-    t = await openTestBuffer({ groupCommit: { maxBatch: 500, maxDelayMs: 0 } });
+    t = await openTestBuffer({ groupCommit: { maxBatch: 500, minIntervalMs: 0 } });
     const { committer, store } = t.buffer;
     // A second connection sees only committed data: when a submit resolves, its row must be visible there.
     const reader = new Database(t.path, { readonly: true });
@@ -90,8 +91,39 @@ describe('GroupCommitter on a real SQLite file', () => {
     expect(store.backlog()).toEqual({ count: 4, oldestTs: base.ts });
   });
 
+  it('commits at once after a quiet period, and at most once per minIntervalMs while readings keep coming', async () => {
+    let now = T0;
+    t = await openTestBuffer({ groupCommit: { maxBatch: 1000, minIntervalMs: 10 } }, { clock: () => now });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    const { committer } = t.buffer;
+    const settled: string[] = [];
+    const submit = (i: number) =>
+      committer.submit(makeReading(i)).then((r) => {
+        settled.push(`${i}:${r}`);
+      });
+
+    void submit(1); // quiet buffer: next turn of the event loop, no wait
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toEqual(['1:stored']);
+    expect(committer.stats().transactions).toBe(1);
+
+    now += 2; // 2 ms after that commit began: these wait for the interval, and share one commit
+    void submit(2);
+    void submit(3);
+    await vi.advanceTimersByTimeAsync(7);
+    expect(settled).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toEqual(['1:stored', '2:stored', '3:stored']);
+    expect(committer.stats()).toMatchObject({ transactions: 2, lastBatchSize: 2 });
+
+    now -= 3_600_000; // the wall clock set back an hour: a reading still waits one interval at most
+    void submit(4);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(settled).toContain('4:stored');
+  });
+
   it('commits what is queued on stop and refuses submits afterwards', async () => {
-    t = await openTestBuffer({ groupCommit: { maxBatch: 1000, maxDelayMs: 50 } });
+    t = await openTestBuffer({ groupCommit: { maxBatch: 1000, minIntervalMs: 50 } });
     const { committer, store } = t.buffer;
     const pending = [committer.submit(makeReading(1)), committer.submit(makeReading(2))];
     await committer.stop();
