@@ -7,12 +7,13 @@
  *
  * Data (SYNTHETIC): 50 AICSS boards of one site (CEMIG-D, B1 Convencional, taxes set). Each board is simulated
  * minute by minute for a year (lamp duty cycles of test/integration/cloud/analytics/helpers/synthetic-load.ts,
- * 60 W + 100 W, mains 127 V ± noise, about 0.3 % of minutes lost and a few whole hours missing). The
- * minutes are aggregated into hourly rollups **directly** — same columns and meaning as cloud-data's ingest
- * (energy per channel in the hour, voltage min/max/sum/count, peak power, reading count, lamp-on counts) —
- * and COPYed into reading_hourly: pushing 26 M readings through the ingest API would measure ingest
- * (bench:ingest does that), not the dashboard. ANEEL tariffs and flags come from test/fixtures/aneel through
- * the aneel helper's loader.
+ * 60 W + 100 W, cumulative energy counters, mains 127 V ± noise, about 0.3 % of readings lost and a few whole
+ * hours missing). The one-minute readings are folded into hourly rollups by the ingest's own rules
+ * (cloud/ingest/rollup-rules.ts foldReadings, as the in-order ingest path does) and COPYed into
+ * reading_hourly; site_hourly is then rebuilt from those rows with cds_rebuild_site_hourly (the same aggregate
+ * ingest's late path uses; the in-order path maintains it additively, tested equal). Pushing 26 M readings
+ * through the ingest API would measure ingest (bench:ingest does that), not the dashboard. ANEEL tariffs and
+ * flags come from test/fixtures/aneel through the aneel helper's loader.
  *
  * Queries (each warmed up, then timed `--runs` times, sequentially, over a keep-alive connection):
  * month by hour and year by day of `GET /api/v1/analytics/consumo`, for one device and for the 50-device
@@ -45,6 +46,12 @@ import { CloudConfig } from '../cloud/config.ts';
 import { type RunningPostgres, startEmbeddedPostgres } from '../cloud/db/embedded-postgres.ts';
 import { migrate } from '../cloud/db/migrate.ts';
 import { createPool } from '../cloud/db/pool.ts';
+import {
+  type ChannelCounter,
+  foldReadings,
+  type HourRollup,
+  type RollupReading,
+} from '../cloud/ingest/rollup-rules.ts';
 import { createCloudMetrics } from '../cloud/observability/metrics.ts';
 import { createLogger } from '../shared/log.ts';
 import { syntheticHours } from '../test/integration/cloud/analytics/helpers/synthetic-load.ts';
@@ -109,42 +116,62 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-/** Tab-separated COPY lines of one device's year of hourly rollups, aggregated from simulated minutes. */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function copyLine(device: string, h: HourRollup): string {
+  const total = h.energyWh.reduce((a, b) => a + b, 0);
+  return `${device}\t${iso(h.hourStart)}\t${SITE}\t{${h.energyWh.join(',')}}\t${total}\t${h.voltageMin ?? '\\N'}\t${h.voltageMax ?? '\\N'}\t${h.voltageSum}\t${h.voltageCount}\t${h.powerMaxW ?? '\\N'}\t${h.readingCount}\t${h.lampInternalOn}\t${h.lampExternalOn}\t${iso(h.firstTs)}\t${iso(h.lastTs)}\n`;
+}
+
+/**
+ * COPY lines of one device's year of hourly rollups: one-minute readings (cumulative counters, one boot)
+ * folded a day at a time by the ingest rules, the counters carried from day to day.
+ */
 function* deviceRollups(device: string, seed: number): Generator<string> {
   const rand = mulberry32(seed * 7919 + 1);
+  const counters: (ChannelCounter | null)[] = [];
+  const boot = Math.floor(YEAR_FROM / 1000) - 86_400;
+  let e1 = 1000 + 37 * seed;
+  let e2 = 4000 + 53 * seed;
+  let seq = 0;
+  let day: RollupReading[] = [];
+  let hoursInDay = 0;
   for (const h of syntheticHours({ fromMs: YEAR_FROM, hours: YEAR_HOURS, seed })) {
     // A few whole hours lost (gateway offline): about 2 per month per board.
-    if (rand() < 0.0027) continue;
-    let e1 = 0;
-    let e2 = 0;
-    let n = 0;
-    let vmin = Number.POSITIVE_INFINITY;
-    let vmax = Number.NEGATIVE_INFINITY;
-    let vsum = 0;
-    let pmax = 0;
-    let on1 = 0;
-    let on2 = 0;
+    const lostHour = rand() < 0.0027;
     for (let m = 0; m < 60; m++) {
-      if (rand() < 0.003) continue; // a lost minute
       const l1 = rand() < h.lampInternalOnFraction;
       const l2 = rand() < h.lampExternalOnFraction;
-      const v = 127 + (rand() - 0.5) * 4;
-      const p = (l1 ? 60 : 0) + (l2 ? 100 : 0);
       e1 += l1 ? 1 : 0;
       e2 += l2 ? 100 / 60 : 0;
-      n++;
-      vmin = Math.min(vmin, v);
-      vmax = Math.max(vmax, v);
-      vsum += v;
-      pmax = Math.max(pmax, p);
-      if (l1) on1++;
-      if (l2) on2++;
+      seq++;
+      const v = 127 + (rand() - 0.5) * 4;
+      if (lostHour || rand() < 0.003) continue; // this reading never arrived
+      const ts = h.hourStartMs + m * 60_000 + 59_000;
+      day.push({
+        ts,
+        te: ts,
+        boot,
+        seq,
+        flags: 0,
+        voltageV: v,
+        powerW: [l1 ? 60 : 0, l2 ? 100 : 0],
+        energyWh: [e1, e2],
+        lampInternal: l1,
+        lampExternal: l2,
+      });
     }
-    if (n === 0) continue;
-    const ts = new Date(h.hourStartMs).toISOString();
-    const last = new Date(h.hourStartMs + 59 * 60_000).toISOString();
-    yield `${device}\t${ts}\t${SITE}\t{${e1.toFixed(3)},${e2.toFixed(3)}}\t${(e1 + e2).toFixed(3)}\t${vmin.toFixed(1)}\t${vmax.toFixed(1)}\t${vsum.toFixed(1)}\t${n}\t${pmax}\t${n}\t${on1}\t${on2}\t${ts}\t${last}\n`;
+    if (++hoursInDay === 24) {
+      let chunk = '';
+      for (const agg of foldReadings(counters, day).values()) chunk += copyLine(device, agg);
+      yield chunk;
+      day = [];
+      hoursInDay = 0;
+    }
   }
+  let chunk = '';
+  for (const agg of foldReadings(counters, day).values()) chunk += copyLine(device, agg);
+  yield chunk;
 }
 
 async function loadRollups(pool: pg.Pool): Promise<number> {
@@ -160,12 +187,10 @@ async function loadRollups(pool: pg.Pool): Promise<number> {
     );
     async function* chunks() {
       for (let d = 0; d < DEVICES; d++) {
-        let chunk = '';
-        for (const line of deviceRollups(deviceId(d), d + 1)) {
-          chunk += line;
-          rows++;
+        for (const chunk of deviceRollups(deviceId(d), d + 1)) {
+          for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) rows++;
+          yield chunk;
         }
-        yield chunk;
       }
     }
     await pipeline(Readable.from(chunks()), copy);
@@ -228,10 +253,16 @@ async function seed(pool: pg.Pool, aneelDir: string, serverLabel: string): Promi
   const t0 = performance.now();
   const rows = await loadRollups(pool);
   const loadS = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  await pool.query(`select cds_rebuild_site_hourly($1, '-infinity', 'infinity')`, [SITE]);
+  const siteS = (performance.now() - t1) / 1000;
+  const siteRows = Number((await pool.query('select count(*) n from site_hourly')).rows[0].n);
   await pool.query('vacuum analyze reading_hourly');
+  await pool.query('vacuum analyze site_hourly');
   console.log(
-    `data: ${DEVICES} devices × 1 year of one-minute readings (${(rows * 60).toLocaleString('en')} simulated minutes) → ` +
-      `${rows.toLocaleString('en')} hourly rollups COPYed in ${loadS.toFixed(1)} s (server: ${serverLabel})`,
+    `data: ${DEVICES} devices × 1 year of one-minute readings (${(DEVICES * YEAR_HOURS * 60).toLocaleString('en')} simulated minutes) ` +
+      `folded by the ingest rules → ${rows.toLocaleString('en')} reading_hourly rows COPYed in ${loadS.toFixed(1)} s; ` +
+      `site_hourly rebuilt from them (cds_rebuild_site_hourly) → ${siteRows.toLocaleString('en')} rows in ${siteS.toFixed(1)} s (server: ${serverLabel})`,
   );
 }
 
@@ -252,7 +283,7 @@ async function main(): Promise<void> {
   const aneelDir = await mkdtemp(join(tmpdir(), 'cds-bench-aneel-'));
   try {
     await migrate({ pool, log });
-    const loaded = exists && (await pool.query('select 1 from reading_hourly limit 1')).rowCount === 1;
+    const loaded = exists && (await pool.query('select 1 from site_hourly limit 1')).rowCount === 1;
     if (loaded) console.log(`data: reusing ${dbName}`);
     else await seed(pool, aneelDir, server.label);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
-import { sampAverage } from '../aneel/tariff-repository.ts';
+import { type SampAverage, sampAverage } from '../aneel/tariff-repository.ts';
 import type { CloudApp, CloudDeps } from '../app.ts';
 import { analyticsConfigOf } from './analytics-config.ts';
 import { AnalyticsRepository } from './analytics-repository.ts';
@@ -93,9 +93,12 @@ export async function registerConsumoRoutes(app: CloudApp, deps: CloudDeps): Pro
           `range too long for interval=${q.interval} (max ${MAX_BUCKETS[q.interval]} buckets)`,
         );
       }
-      const [hours, pricing] = await Promise.all([
+      const lastDate = clock.localDate(toMs - 1);
+      // The regional averages do not depend on the series: looked up while the hours load.
+      const [hours, pricing, averages] = await Promise.all([
         deps.metrics.timeQuery('analytics_hourly', () => repo.hourly(scope.filter, range.fromMs, toMs)),
         loadPricing(deps.pool, repo, scope.site, { from: range.fromDate, to: range.toDate }),
+        regionalAverages(deps, scope, range.fromDate, lastDate),
       ]);
       const series = buildConsumoSeries({
         hours,
@@ -115,14 +118,7 @@ export async function registerConsumoRoutes(app: CloudApp, deps: CloudDeps): Pro
           ...(pricing.unavailable ? { unavailable: pricing.unavailable } : {}),
         },
       });
-      const regional = await regionalComparison(
-        deps,
-        scope,
-        series,
-        clock,
-        range.fromDate,
-        clock.localDate(toMs - 1),
-      );
+      const regional = regionalComparison(scope, series, clock, range.fromDate, lastDate, averages);
       const notes = [...pricing.tariffs.conflicts.map((c) => `tariff overlap resolved: ${c}`)];
       if (pricing.tariffs.gaps.length) {
         notes.push(
@@ -204,17 +200,36 @@ function totalsOf(series: ConsumoBucket[]) {
   };
 }
 
+function monthsOf(fromDate: string, toDate: string): string[] {
+  const months: string[] = [];
+  for (let m = monthStart(fromDate); m <= toDate && months.length < 24; m = nextMonthStart(m)) months.push(m);
+  return months;
+}
+
 /** SAMP average kWh per consumer of the site's distributor and class, for each month the range touches. */
-async function regionalComparison(
+function regionalAverages(
   deps: CloudDeps,
+  scope: ResolvedScope,
+  fromDate: string,
+  toDate: string,
+): Promise<(SampAverage | null)[]> {
+  const cnpj = scope.site.distributorCnpj;
+  return Promise.all(
+    monthsOf(fromDate, toDate).map((month) =>
+      cnpj ? sampAverage(deps.pool, { cnpj, consumerClass: scope.site.consumerClass, month }) : null,
+    ),
+  );
+}
+
+/** The scope's kWh per month beside the SAMP average (`averages`: per month of monthsOf). */
+function regionalComparison(
   scope: ResolvedScope,
   series: ConsumoBucket[],
   clock: TimeZoneClock,
   fromDate: string,
   toDate: string,
+  averages: (SampAverage | null)[],
 ) {
-  const months: string[] = [];
-  for (let m = monthStart(fromDate); m <= toDate && months.length < 24; m = nextMonthStart(m)) months.push(m);
   const kwhByMonth = new Map<string, number>();
   for (const b of series) {
     if (b.kwh === null) continue;
@@ -222,33 +237,29 @@ async function regionalComparison(
     kwhByMonth.set(m, (kwhByMonth.get(m) ?? 0) + b.kwh);
   }
   const cnpj = scope.site.distributorCnpj;
-  return Promise.all(
-    months.map(async (month) => {
-      const covered = daysInclusive(maxDate(month, fromDate), minDate(monthEnd(month), toDate));
-      const inMonth = daysInclusive(month, monthEnd(month));
-      const avg = cnpj
-        ? await sampAverage(deps.pool, { cnpj, consumerClass: scope.site.consumerClass, month })
-        : null;
-      const kwh = kwhByMonth.has(month) ? Math.round(kwhByMonth.get(month)! * 1e4) / 1e4 : null;
-      const full = covered === inMonth;
-      return {
-        month,
-        kwh,
-        daysCovered: covered,
-        daysInMonth: inMonth,
-        regionalKwhPerConsumer: avg ? Math.round(avg.kwhPerConsumer * 100) / 100 : null,
-        ratio:
-          avg && kwh !== null && full && avg.kwhPerConsumer > 0
-            ? Math.round((kwh / avg.kwhPerConsumer) * 1e4) / 1e4
+  return monthsOf(fromDate, toDate).map((month, i) => {
+    const covered = daysInclusive(maxDate(month, fromDate), minDate(monthEnd(month), toDate));
+    const inMonth = daysInclusive(month, monthEnd(month));
+    const avg = averages[i] ?? null;
+    const kwh = kwhByMonth.has(month) ? Math.round(kwhByMonth.get(month)! * 1e4) / 1e4 : null;
+    const full = covered === inMonth;
+    return {
+      month,
+      kwh,
+      daysCovered: covered,
+      daysInMonth: inMonth,
+      regionalKwhPerConsumer: avg ? Math.round(avg.kwhPerConsumer * 100) / 100 : null,
+      ratio:
+        avg && kwh !== null && full && avg.kwhPerConsumer > 0
+          ? Math.round((kwh / avg.kwhPerConsumer) * 1e4) / 1e4
+          : null,
+      note: !cnpj
+        ? 'site has no distributor'
+        : !avg
+          ? 'no SAMP data for this distributor, class and month (SAMP lags; load it with cds cloud aneel sync)'
+          : scope.kind !== 'site'
+            ? 'a gateway/device is only part of the consumer unit the average describes'
             : null,
-        note: !cnpj
-          ? 'site has no distributor'
-          : !avg
-            ? 'no SAMP data for this distributor, class and month (SAMP lags; load it with cds cloud aneel sync)'
-            : scope.kind !== 'site'
-              ? 'a gateway/device is only part of the consumer unit the average describes'
-              : null,
-      };
-    }),
-  );
+    };
+  });
 }

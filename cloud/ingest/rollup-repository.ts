@@ -115,49 +115,79 @@ function hourlyParams(rows: readonly HourlyRow[]): unknown[] {
   ];
 }
 
-const INSERT_HOURLY = `insert into reading_hourly as h (device_id, hour_start, site_id, energy_wh, energy_wh_total,
-    voltage_min, voltage_max, voltage_sum, voltage_count, power_max_w, reading_count, lamp_internal_on_count,
-    lamp_external_on_count, first_ts, last_ts)
-  select d, hs, s, e::float8[], t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l
-    from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::float8[], $6::real[], $7::real[],
-                $8::float8[], $9::int[], $10::real[], $11::int[], $12::int[], $13::int[],
-                $14::timestamptz[], $15::timestamptz[])
-         as u(d, hs, s, e, t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l)
-  on conflict (device_id, hour_start) do update set`;
+const HOURLY_COLUMNS = `device_id, hour_start, site_id, energy_wh, energy_wh_total, voltage_min, voltage_max,
+    voltage_sum, voltage_count, power_max_w, reading_count, lamp_internal_on_count, lamp_external_on_count,
+    first_ts, last_ts`;
 
-/** Writes complete rollup rows, replacing stored ones (the recompute path). */
-export async function replaceHourly(client: Queryable, rows: readonly HourlyRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await client.query(
-    `${INSERT_HOURLY}
-       site_id = excluded.site_id, energy_wh = excluded.energy_wh, energy_wh_total = excluded.energy_wh_total,
+/** The rows of hourlyParams ($1…$15) as a relation b(d, hs, s, e, t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l). */
+const HOURLY_INPUT = `unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::float8[], $6::real[],
+    $7::real[], $8::float8[], $9::int[], $10::real[], $11::int[], $12::int[], $13::int[], $14::timestamptz[],
+    $15::timestamptz[]) as u(d, hs, s, e, t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l)`;
+
+export interface SiteHour {
+  siteId: string;
+  hourStart: number;
+}
+
+/**
+ * Writes complete rollup rows, replacing stored ones (the recompute path). An existing row keeps its site
+ * (site_hourly follows reading_hourly.site_id). Returns the (site, hour) of every row written.
+ */
+export async function replaceHourly(client: Queryable, rows: readonly HourlyRow[]): Promise<SiteHour[]> {
+  if (rows.length === 0) return [];
+  const { rows: keys } = await client.query<{ site_id: string; hour_start: Date }>(
+    `insert into reading_hourly as h (${HOURLY_COLUMNS})
+     select d, hs, s, e::float8[], t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l from ${HOURLY_INPUT}
+     on conflict (device_id, hour_start) do update set
+       energy_wh = excluded.energy_wh, energy_wh_total = excluded.energy_wh_total,
        voltage_min = excluded.voltage_min, voltage_max = excluded.voltage_max,
        voltage_sum = excluded.voltage_sum, voltage_count = excluded.voltage_count,
        power_max_w = excluded.power_max_w, reading_count = excluded.reading_count,
        lamp_internal_on_count = excluded.lamp_internal_on_count,
        lamp_external_on_count = excluded.lamp_external_on_count,
-       first_ts = excluded.first_ts, last_ts = excluded.last_ts`,
+       first_ts = excluded.first_ts, last_ts = excluded.last_ts
+     returning h.site_id, h.hour_start`,
     hourlyParams(rows),
   );
+  return keys.map((k) => ({ siteId: k.site_id, hourStart: k.hour_start.getTime() }));
 }
 
-/** Deletes hour rows whose readings all moved to other hours (their rollup time changed). */
+/**
+ * Deletes hour rows whose readings all moved to other hours (their rollup time changed); returns their
+ * (site, hour).
+ */
 export async function deleteHourly(
   client: Queryable,
   rows: readonly { device: string; hourStart: number }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await client.query(
+): Promise<SiteHour[]> {
+  if (rows.length === 0) return [];
+  const { rows: keys } = await client.query<{ site_id: string; hour_start: Date }>(
     `delete from reading_hourly h using unnest($1::text[], $2::timestamptz[]) as u(d, hs)
-      where h.device_id = u.d and h.hour_start = u.hs`,
+      where h.device_id = u.d and h.hour_start = u.hs
+      returning h.site_id, h.hour_start`,
     [rows.map((r) => r.device), rows.map((r) => new Date(r.hourStart))],
   );
+  return keys.map((k) => ({ siteId: k.site_id, hourStart: k.hour_start.getTime() }));
+}
+
+/** Recomputes site_hourly for these (site, hour) pairs from reading_hourly (after the recompute path). */
+export async function refreshSiteHours(client: Queryable, keys: readonly SiteHour[]): Promise<void> {
+  if (keys.length === 0) return;
+  const sorted = [...keys].sort((a, b) =>
+    a.siteId === b.siteId ? a.hourStart - b.hourStart : a.siteId < b.siteId ? -1 : 1,
+  );
+  await client.query('select cds_refresh_site_hourly($1::text[], $2::timestamptz[])', [
+    sorted.map((k) => k.siteId),
+    sorted.map((k) => new Date(k.hourStart)),
+  ]);
 }
 
 /**
  * The in-order path in one round trip: ADDS each row to the stored one of its (device, hour) — the same
- * merge as folding the readings together, because the new readings all come after the stored ones — and
- * saves the counter states.
+ * merge as folding the readings together, because the new readings all come after the stored ones — adds
+ * the same change to site_hourly (sums and counts added, min/max widened, the peak sum moved by each device's
+ * change of peak, new device rows counted), and saves the counter states. Site rows are written in
+ * (site, hour) order, so concurrent batches of one site cannot deadlock on them.
  */
 export async function addHourlyAndSaveStates(
   client: Queryable,
@@ -166,21 +196,59 @@ export async function addHourlyAndSaveStates(
 ): Promise<void> {
   if (rows.length === 0 && states.size === 0) return;
   await client.query(
-    `with states as (${updateStatesSql(16)})
-     ${INSERT_HOURLY}
-       site_id = excluded.site_id,
-       energy_wh = cds_add_energy(h.energy_wh, excluded.energy_wh),
-       energy_wh_total = h.energy_wh_total + excluded.energy_wh_total,
-       voltage_min = least(h.voltage_min, excluded.voltage_min),
-       voltage_max = greatest(h.voltage_max, excluded.voltage_max),
-       voltage_sum = coalesce(h.voltage_sum, 0) + coalesce(excluded.voltage_sum, 0),
-       voltage_count = coalesce(h.voltage_count, 0) + coalesce(excluded.voltage_count, 0),
-       power_max_w = greatest(h.power_max_w, excluded.power_max_w),
-       reading_count = h.reading_count + excluded.reading_count,
-       lamp_internal_on_count = coalesce(h.lamp_internal_on_count, 0) + coalesce(excluded.lamp_internal_on_count, 0),
-       lamp_external_on_count = coalesce(h.lamp_external_on_count, 0) + coalesce(excluded.lamp_external_on_count, 0),
-       first_ts = least(h.first_ts, excluded.first_ts),
-       last_ts = greatest(h.last_ts, excluded.last_ts)`,
+    `with b as materialized (select * from ${HOURLY_INPUT}),
+     old as materialized (
+       select h.device_id, h.hour_start, h.power_max_w from reading_hourly h
+         join b on h.device_id = b.d and h.hour_start = b.hs
+     ),
+     states as (${updateStatesSql(16)}),
+     up as (
+       insert into reading_hourly as h (${HOURLY_COLUMNS})
+       select d, hs, s, e::float8[], t, vmin, vmax, vsum, vcount, pmax, n, li, le, f, l from b
+       on conflict (device_id, hour_start) do update set
+         energy_wh = cds_add_energy(h.energy_wh, excluded.energy_wh),
+         energy_wh_total = h.energy_wh_total + excluded.energy_wh_total,
+         voltage_min = least(h.voltage_min, excluded.voltage_min),
+         voltage_max = greatest(h.voltage_max, excluded.voltage_max),
+         voltage_sum = coalesce(h.voltage_sum, 0) + coalesce(excluded.voltage_sum, 0),
+         voltage_count = coalesce(h.voltage_count, 0) + coalesce(excluded.voltage_count, 0),
+         power_max_w = greatest(h.power_max_w, excluded.power_max_w),
+         reading_count = h.reading_count + excluded.reading_count,
+         lamp_internal_on_count = coalesce(h.lamp_internal_on_count, 0) + coalesce(excluded.lamp_internal_on_count, 0),
+         lamp_external_on_count = coalesce(h.lamp_external_on_count, 0) + coalesce(excluded.lamp_external_on_count, 0),
+         first_ts = least(h.first_ts, excluded.first_ts),
+         last_ts = greatest(h.last_ts, excluded.last_ts)
+       returning h.device_id, h.hour_start, h.site_id, h.power_max_w
+     ),
+     dh as (
+       select up.site_id as s, up.hour_start as hs, b.e::float8[] as e, b.t, b.vmin, b.vmax, b.n,
+              coalesce(up.power_max_w, 0)::float8 - coalesce(o.power_max_w, 0)::float8 as pd,
+              (up.power_max_w is not null)::int - (o.power_max_w is not null)::int as pc,
+              (o.device_id is null)::int as nd
+         from up join b on b.d = up.device_id and b.hs = up.hour_start
+         left join old o on o.device_id = up.device_id and o.hour_start = up.hour_start
+     ),
+     ch as (
+       select dh.s, dh.hs, x.i, sum(x.v) as v
+         from dh cross join lateral unnest(dh.e) with ordinality as x(v, i)
+        group by dh.s, dh.hs, x.i
+     )
+     insert into site_hourly as sh (site_id, hour_start, energy_wh, energy_wh_total, voltage_min, voltage_max,
+                                    power_max_sum_w, power_max_count, reading_count, device_count)
+     select dh.s, dh.hs,
+            coalesce((select array_agg(ch.v order by ch.i) from ch where ch.s = dh.s and ch.hs = dh.hs), '{}'),
+            sum(dh.t), min(dh.vmin), max(dh.vmax), sum(dh.pd), sum(dh.pc), sum(dh.n), sum(dh.nd)
+       from dh group by dh.s, dh.hs
+      order by dh.s, dh.hs
+     on conflict (site_id, hour_start) do update set
+       energy_wh = cds_add_energy(sh.energy_wh, excluded.energy_wh),
+       energy_wh_total = sh.energy_wh_total + excluded.energy_wh_total,
+       voltage_min = least(sh.voltage_min, excluded.voltage_min),
+       voltage_max = greatest(sh.voltage_max, excluded.voltage_max),
+       power_max_sum_w = sh.power_max_sum_w + excluded.power_max_sum_w,
+       power_max_count = sh.power_max_count + excluded.power_max_count,
+       reading_count = sh.reading_count + excluded.reading_count,
+       device_count = sh.device_count + excluded.device_count`,
     [...hourlyParams(rows), ...stateParams(states)],
   );
 }

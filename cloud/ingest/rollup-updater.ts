@@ -5,6 +5,7 @@ import {
   type CounterState,
   deleteHourly,
   type HourlyRow,
+  refreshSiteHours,
   replaceHourly,
 } from './rollup-repository.ts';
 import { assignRollupTimes, compareChain, foldReadings, type RollupReading } from './rollup-rules.ts';
@@ -20,8 +21,8 @@ export interface InsertedDeviceReadings {
 const NO_STATE: CounterState = { last: null, maxBoot: null, counters: [] };
 
 /**
- * Brings `reading_hourly`, `device_counter_state` and the chain bookkeeping (reading_rollup_ts, device_boots)
- * up to date with the readings this transaction inserted. `states` must be locked (lockCounterStates) since
+ * Brings `reading_hourly`, `site_hourly`, `device_counter_state` and the chain bookkeeping (reading_rollup_ts,
+ * device_boots) up to date with the readings this transaction inserted. `states` must be locked (lockCounterStates) since
  * before the insert, so no other batch of these devices runs in between. With `trustStates` false (a stored
  * row the state did not know about turned up) every device takes the recompute path.
  *
@@ -71,8 +72,10 @@ export async function applyRollups(
       changed.set(device, r.state);
     }
   }
-  await deleteHourly(client, emptied);
-  await replaceHourly(client, replaced);
+  // Rewritten hours first, their sites' rows recomputed from reading_hourly; then the additive path, whose
+  // site deltas land on top of those.
+  const siteHours = [...(await deleteHourly(client, emptied)), ...(await replaceHourly(client, replaced))];
+  await refreshSiteHours(client, siteHours);
   await addHourlyAndSaveStates(client, added, changed);
 }
 

@@ -149,6 +149,9 @@ describe('GET /api/v1/analytics/modalidade', () => {
         where site_id = $1 and hour_start >= '2026-09-01T03:00:00Z'`,
       [SEED.siteA],
     );
+    await cloud.pool.query(`select cds_rebuild_site_hourly($1, '2026-09-01T03:00:00Z', 'infinity')`, [
+      SEED.siteA,
+    ]);
     const [c30] = (
       await get(`/api/v1/analytics/modalidade?siteId=${SEED.siteA}&to=2026-09-30&days=30`)
     ).json().comparisons;

@@ -105,7 +105,8 @@ export interface RollupSpec {
 
 /**
  * Writes SYNTHETIC hourly rollups straight into reading_hourly (what cloud-data's ingest maintains), for
- * tests that need months of history quickly. One statement per 5 000 rows through unnest().
+ * tests that need months of history quickly. One statement per 5 000 rows through unnest(); then the site
+ * rollup of those hours is recomputed with the function ingest uses (cds_refresh_site_hourly).
  */
 export async function insertRollups(pool: pg.Pool, rows: RollupSpec[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 5000) {
@@ -130,5 +131,23 @@ export async function insertRollups(pool: pg.Pool, rows: RollupSpec[]): Promise<
         c.map((r) => r.readings),
       ],
     );
+  }
+  await refreshSiteRollups(pool, rows);
+}
+
+/** Recomputes site_hourly for the (site, hour) of these rows, after reading_hourly was written directly. */
+export async function refreshSiteRollups(
+  pool: pg.Pool,
+  rows: readonly { siteId: string; hourStartMs: number }[],
+): Promise<void> {
+  const keys = [...new Set(rows.map((r) => `${r.siteId}\u0000${r.hourStartMs}`))].map((k) =>
+    k.split('\u0000'),
+  );
+  for (let i = 0; i < keys.length; i += 20_000) {
+    const c = keys.slice(i, i + 20_000);
+    await pool.query('select cds_refresh_site_hourly($1::text[], $2::timestamptz[])', [
+      c.map((k) => k[0]),
+      c.map((k) => new Date(Number(k[1]))),
+    ]);
   }
 }
