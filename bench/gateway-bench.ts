@@ -219,8 +219,13 @@ function cpuSplit(pid: number): { user: number; system: number } {
 const NODE_FLAGS = args['node-flags']?.split(' ').filter(Boolean) ?? [];
 const NODE_STDOUT = args['node-out'] ? openSync(args['node-out'], 'a') : 'ignore';
 
-/** The V8 heap caps of deploy/cds-gateway.service (`NODE_OPTIONS`), so the bench measures what runs there. */
-const GATEWAY_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=2'];
+/** The V8 heap flags of deploy/cds-gateway.service (its `NODE_OPTIONS` line), so the bench runs what runs there. */
+const GATEWAY_NODE_FLAGS = (() => {
+  const unit = readFileSync(join(ROOT, 'deploy/cds-gateway.service'), 'utf8');
+  const line = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
+  if (!line) throw new Error('deploy/cds-gateway.service has no NODE_OPTIONS line');
+  return line[1]!.trim().split(/\s+/);
+})();
 
 /**
  * `cds gateway run` as deployed: the bundle of `npm run build` on plain node (`bundle`), or, for

@@ -14,8 +14,10 @@
 //   (/opt/cds, a temp folder for the bench).
 // - Source maps next to the bundle (`node --enable-source-maps dist/cds.mjs …` for TypeScript positions).
 //
+// - `dist/cds.mjs` starts with `#!/usr/bin/env node` and is executable (an installed gateway links
+//   /usr/local/bin/cds to it).
 // Also used by bench/gateway-bench.ts and the gateway crash test: `buildCds({ outdir })`.
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -63,9 +65,12 @@ export async function buildCds({ root = ROOT, outdir = join(root, 'dist'), logLe
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
     logLevel,
+    banner: { js: '#!/usr/bin/env node' },
     plugins: [sourceLocationPlugin(outdir)],
   });
-  return join(outdir, 'cds.mjs');
+  const entry = join(outdir, 'cds.mjs');
+  await chmod(entry, 0o755);
+  return entry;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -20,7 +20,7 @@ export interface OpenGatewayDatabaseOptions {
    * as a process crash. NORMAL survives a process crash only (docs/gateway-buffer.md).
    */
   synchronous?: SynchronousLevel;
-  /** SQLite page cache, KiB (the unique index of a busy gateway stays hot with 16 MiB). */
+  /** SQLite page cache, KiB (default 8 MiB: see `buffer.cacheKiB`). */
   cacheKiB?: number;
   /** Folder of the numbered schema files; default `sql/sqlite/` of this checkout. */
   schemaDir?: string;
@@ -90,7 +90,7 @@ function openAndCheck(
     db.pragma('schema_version', { simple: true });
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
-    db.pragma(`cache_size = -${Math.max(2048, Math.round(opts.cacheKiB ?? 16_384))}`);
+    db.pragma(`cache_size = -${Math.max(2048, Math.round(opts.cacheKiB ?? 8192))}`);
     db.pragma('busy_timeout = 5000');
     db.pragma('temp_store = MEMORY');
     // Bounds the -wal file after a burst (checkpoints reset it but do not shrink it otherwise).

@@ -53,7 +53,14 @@ export const BufferConfig = z
       .describe(
         'SQLite `synchronous` in WAL mode. FULL: an acknowledged reading survives a process crash AND a power cut. NORMAL: survives a process crash; a power cut may lose the last commits (docs/gateway-buffer.md)',
       ),
-    cacheKiB: z.number().int().min(2048).default(16_384).describe('SQLite page cache, KiB'),
+    cacheKiB: z
+      .number()
+      .int()
+      .min(2048)
+      .default(8192)
+      .describe(
+        'SQLite page cache, KiB. Once the database is bigger than this, all of it is resident memory. 8 MiB holds the insertion paths of the unique index for about 1 000 devices (two pages each) and the pages the sync reads',
+      ),
     groupCommit: z
       .object({
         maxBatch: z

@@ -36,16 +36,31 @@ export interface ParsedTopic {
   suffix: string;
 }
 
-const PREFIXES: ReadonlySet<string> = new Set(['tele', 'stat', 'cmnd']);
 const SUFFIX_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-/** `tele/aicss-a1b2c3/SENSOR` → parts; undefined for anything outside the tree (wrong depth, bad names). */
+/**
+ * `tele/aicss-a1b2c3/SENSOR` → parts; undefined for anything outside the tree (wrong depth, bad names).
+ * Runs for every message: index arithmetic, two slices, no split.
+ */
 export function parseTopic(topic: string): ParsedTopic | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 3) return undefined;
-  const [prefix, device, suffix] = parts as [string, string, string];
-  if (!PREFIXES.has(prefix) || !DEVICE_ID_PATTERN.test(device) || !SUFFIX_RE.test(suffix)) return undefined;
-  return { prefix: prefix as TopicPrefix, device, suffix };
+  const a = topic.indexOf('/');
+  const b = a < 0 ? -1 : topic.indexOf('/', a + 1);
+  if (b < 0 || topic.indexOf('/', b + 1) >= 0) return undefined;
+  const prefix =
+    a === 4
+      ? topic.startsWith('tele')
+        ? 'tele'
+        : topic.startsWith('stat')
+          ? 'stat'
+          : topic.startsWith('cmnd')
+            ? 'cmnd'
+            : undefined
+      : undefined;
+  if (prefix === undefined) return undefined;
+  const device = topic.slice(a + 1, b);
+  const suffix = topic.slice(b + 1);
+  if (!DEVICE_ID_PATTERN.test(device) || !SUFFIX_RE.test(suffix)) return undefined;
+  return { prefix, device, suffix };
 }
 
 export function topicFor(prefix: TopicPrefix, device: string, suffix: string): string {

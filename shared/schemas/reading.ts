@@ -165,70 +165,71 @@ export interface ReadingIssue {
 
 type Bounds = readonly [min: number, max: number, integer: boolean];
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const U32 = 2 ** 32 - 1;
 const TIME_QUALITIES: ReadonlySet<unknown> = new Set(TimeQuality.options);
 const SOURCES: ReadonlySet<unknown> = new Set(ReadingSource.options);
-
-/** Numeric fields of `Reading` (required first), with the schema's bounds; integers are safe integers. */
-const REQUIRED_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
-  ['boot', [0, MAX_SAFE, true]],
-  ['seq', [0, U32, true]],
-  ['ts', [MIN_READING_TS, MAX_SAFE, true]],
-];
-const OPTIONAL_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
-  ['uptimeS', [0, MAX_SAFE, true]],
-  ['resetReason', [0, 255, true]],
-  ['voltageV', [0, 500, false]],
-  ['frequencyHz', [40, 70, false]],
-];
-const LATE_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
-  ['temperatureC', [-40, 125, false]],
-  ['humidityPct', [0, 100, false]],
-  ['lightRaw', [0, 4095, true]],
-  ['distanceCm', [0, 1000, false]],
-];
-const CHANNEL_NUMBERS: ReadonlyArray<readonly [string, Bounds]> = [
-  ['currentA', [0, 200, false]],
-  ['powerW', [-100_000, 100_000, false]],
-  ['apparentPowerVa', [0, 100_000, false]],
-  ['powerFactor', [-1, 1, false]],
-  ['energyWh', [0, 2 ** 53, false]],
-];
 const READING_KEYS: ReadonlySet<string> = new Set(Object.keys(Reading.shape));
 const CHANNEL_KEYS: ReadonlySet<string> = new Set(Object.keys(ChannelReading.shape));
 
-function numberProblem(v: unknown, [min, max, integer]: Bounds): string | undefined {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return 'expected a finite number';
-  if (integer && !Number.isInteger(v)) return 'expected an integer';
-  if (v < min) return `below ${min}`;
-  if (v > max) return `above ${max}`;
-  return undefined;
+/** The schema's bounds of each numeric field; integers are safe integers, as zod's `.int()`. */
+const B = {
+  boot: [0, MAX_SAFE, true],
+  seq: [0, 2 ** 32 - 1, true],
+  ts: [MIN_READING_TS, MAX_SAFE, true],
+  receivedAt: [MIN_READING_TS, MAX_SAFE, true],
+  uptimeS: [0, MAX_SAFE, true],
+  resetReason: [0, 255, true],
+  voltageV: [0, 500, false],
+  frequencyHz: [40, 70, false],
+  temperatureC: [-40, 125, false],
+  humidityPct: [0, 100, false],
+  lightRaw: [0, 4095, true],
+  distanceCm: [0, 1000, false],
+  flags: [0, 2 ** 31 - 1, true],
+  currentA: [0, 200, false],
+  powerW: [-100_000, 100_000, false],
+  apparentPowerVa: [0, 100_000, false],
+  powerFactor: [-1, 1, false],
+  energyWh: [0, 2 ** 53, false],
+} as const satisfies Record<string, Bounds>;
+
+/** Whether `v` breaks the bounds (NaN and ±∞ do: every bound is finite). */
+function outside(v: unknown, b: Bounds): boolean {
+  return typeof v !== 'number' || !(v >= b[0] && v <= b[1]) || (b[2] && !Number.isInteger(v));
+}
+
+/** Why `v` is outside `b` (only called once `outside` said so). */
+function why(path: string, v: unknown, [min, max, integer]: Bounds): ReadingIssue {
+  const message =
+    typeof v !== 'number' || !Number.isFinite(v)
+      ? 'expected a finite number'
+      : integer && !Number.isInteger(v)
+        ? 'expected an integer'
+        : v < min
+          ? `below ${min}`
+          : `above ${max}`;
+  return { path, message };
+}
+
+/** An optional field: absent (undefined) passes. */
+function optionalOutside(v: unknown, b: Bounds): boolean {
+  return v !== undefined && outside(v, b);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The first field of `fields` in `o` that breaks its bounds, as `field: problem`. */
-function fieldsProblem(
-  o: Record<string, unknown>,
-  fields: ReadonlyArray<readonly [string, Bounds]>,
-  required: boolean,
-): ReadingIssue | undefined {
-  for (let i = 0; i < fields.length; i++) {
-    const [key, bounds] = fields[i]!;
-    const v = o[key];
-    if (v === undefined && !required) continue;
-    const p = numberProblem(v, bounds);
-    if (p) return { path: key, message: p };
-  }
-  return undefined;
-}
-
 function channelProblem(c: unknown): string | undefined {
   if (!isPlainObject(c)) return 'expected an object';
-  const p = fieldsProblem(c, CHANNEL_NUMBERS, false);
-  if (p) return `${p.path}: ${p.message}`;
+  let issue: ReadingIssue | undefined;
+  if (optionalOutside(c.currentA, B.currentA)) issue = why('currentA', c.currentA, B.currentA);
+  else if (optionalOutside(c.powerW, B.powerW)) issue = why('powerW', c.powerW, B.powerW);
+  else if (optionalOutside(c.apparentPowerVa, B.apparentPowerVa))
+    issue = why('apparentPowerVa', c.apparentPowerVa, B.apparentPowerVa);
+  else if (optionalOutside(c.powerFactor, B.powerFactor))
+    issue = why('powerFactor', c.powerFactor, B.powerFactor);
+  else if (optionalOutside(c.energyWh, B.energyWh)) issue = why('energyWh', c.energyWh, B.energyWh);
+  if (issue) return `${issue.path}: ${issue.message}`;
   for (const key in c) if (!CHANNEL_KEYS.has(key)) return `unknown key ${key}`;
   return undefined;
 }
@@ -236,23 +237,25 @@ function channelProblem(c: unknown): string | undefined {
 /**
  * The `Reading` schema as plain code, for the ingest hot path: a zod parse costs more than decoding the
  * message. Accepts exactly what `Reading.safeParse` accepts, and names the same top-level field as the
- * first zod issue (test/unit/protocol/reading-check.property.test.ts proves both against the schema's
- * own bounds, taken from `z.toJSONSchema(Reading)`; change one, the property test fails until the other
- * follows). The schema stays the contract everywhere else.
+ * first zod issue, checking fields in the schema's order (test/unit/protocol/reading-check.property.test.ts
+ * proves both against the schema's own bounds, taken from `z.toJSONSchema(Reading)`; change one, the
+ * property test fails until the other follows). The schema stays the contract everywhere else.
  */
 export function checkReading(r: unknown): ReadingIssue | undefined {
   if (!isPlainObject(r)) return { path: '', message: 'expected an object' };
   const device = r.device;
   if (typeof device !== 'string' || !DEVICE_ID_PATTERN.test(device))
     return { path: 'device', message: 'not a device id' };
-  const required = fieldsProblem(r, REQUIRED_NUMBERS, true);
-  if (required) return required;
+  if (outside(r.boot, B.boot)) return why('boot', r.boot, B.boot);
+  if (outside(r.seq, B.seq)) return why('seq', r.seq, B.seq);
+  if (outside(r.ts, B.ts)) return why('ts', r.ts, B.ts);
   if (!TIME_QUALITIES.has(r.timeQuality)) return { path: 'timeQuality', message: 'not a time quality' };
-  const rp = numberProblem(r.receivedAt, [MIN_READING_TS, MAX_SAFE, true]);
-  if (rp) return { path: 'receivedAt', message: rp };
+  if (outside(r.receivedAt, B.receivedAt)) return why('receivedAt', r.receivedAt, B.receivedAt);
   if (!SOURCES.has(r.source)) return { path: 'source', message: 'not a reading source' };
-  const optional = fieldsProblem(r, OPTIONAL_NUMBERS, false);
-  if (optional) return optional;
+  if (optionalOutside(r.uptimeS, B.uptimeS)) return why('uptimeS', r.uptimeS, B.uptimeS);
+  if (optionalOutside(r.resetReason, B.resetReason)) return why('resetReason', r.resetReason, B.resetReason);
+  if (optionalOutside(r.voltageV, B.voltageV)) return why('voltageV', r.voltageV, B.voltageV);
+  if (optionalOutside(r.frequencyHz, B.frequencyHz)) return why('frequencyHz', r.frequencyHz, B.frequencyHz);
   const channels = r.channels;
   if (!Array.isArray(channels)) return { path: 'channels', message: 'expected an array' };
   for (let i = 0; i < channels.length; i++) {
@@ -260,14 +263,16 @@ export function checkReading(r: unknown): ReadingIssue | undefined {
     if (p) return { path: 'channels', message: `[${i}] ${p}` };
   }
   if (channels.length > 8) return { path: 'channels', message: 'more than 8 channels' };
-  const late = fieldsProblem(r, LATE_NUMBERS, false);
-  if (late) return late;
+  if (optionalOutside(r.temperatureC, B.temperatureC))
+    return why('temperatureC', r.temperatureC, B.temperatureC);
+  if (optionalOutside(r.humidityPct, B.humidityPct)) return why('humidityPct', r.humidityPct, B.humidityPct);
+  if (optionalOutside(r.lightRaw, B.lightRaw)) return why('lightRaw', r.lightRaw, B.lightRaw);
+  if (optionalOutside(r.distanceCm, B.distanceCm)) return why('distanceCm', r.distanceCm, B.distanceCm);
   if (r.lampInternal !== undefined && typeof r.lampInternal !== 'boolean')
     return { path: 'lampInternal', message: 'expected a boolean' };
   if (r.lampExternal !== undefined && typeof r.lampExternal !== 'boolean')
     return { path: 'lampExternal', message: 'expected a boolean' };
-  const fp = numberProblem(r.flags, [0, 2 ** 31 - 1, true]);
-  if (fp) return { path: 'flags', message: fp };
+  if (outside(r.flags, B.flags)) return why('flags', r.flags, B.flags);
   for (const key in r) if (!READING_KEYS.has(key)) return { path: '', message: `unknown key ${key}` };
   return undefined;
 }

@@ -14,6 +14,20 @@ import {
 } from '../../../shared/protocol/mqtt-topics.ts';
 
 const deviceArb = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/);
+
+/** The topic rule as first written (split into levels): the reference the index-arithmetic version must match. */
+function referenceParseTopic(topic: string) {
+  const parts = topic.split('/');
+  if (parts.length !== 3) return undefined;
+  const [prefix, device, suffix] = parts as [string, string, string];
+  if (
+    !['tele', 'stat', 'cmnd'].includes(prefix) ||
+    !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(device) ||
+    !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(suffix)
+  )
+    return undefined;
+  return { prefix, device, suffix };
+}
 const decode = (topic: string, payload: string) => decodeMqttMessage(topic, Buffer.from(payload));
 
 describe('topics', () => {
@@ -27,6 +41,21 @@ describe('topics', () => {
           expect(parseTopic(topicFor(prefix, device, suffix))).toEqual({ prefix, device, suffix });
         },
       ),
+    );
+  });
+
+  it('agrees with the level-by-level reference on random topics (property)', () => {
+    const level = fc.oneof(
+      fc.constantFrom('tele', 'stat', 'cmnd', 'telex', 'Tele', 'aicss-a1', 'SENSOR', '', '+', '#', '_x', '9'),
+      fc.string({ maxLength: 6 }),
+      fc.string({ unit: fc.constantFrom('a', 'Z', '1', '-', '.', '_', '/', ' '), maxLength: 70 }),
+    );
+    fc.assert(
+      fc.property(fc.array(level, { minLength: 1, maxLength: 5 }), (levels) => {
+        const t = levels.join('/');
+        expect(parseTopic(t)).toEqual(referenceParseTopic(t));
+      }),
+      { numRuns: 20_000 },
     );
   });
 

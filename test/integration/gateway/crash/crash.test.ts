@@ -6,6 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAicssSensor } from '../../../../shared/protocol/mqtt-sensor.ts';
 import { freePort } from '../../../../shared/util/free-port.ts';
+import { buildCdsBundle, type CdsBundle } from '../../../helpers/gw-build.ts';
 import { eventually } from '../../../helpers/gw-pty.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
 
@@ -14,6 +15,8 @@ import { tempDir } from '../../../helpers/temp-dir.ts';
  * full speed from real mqtt clients with a large in-flight window, and is killed with SIGKILL at random
  * moments, 20 times, restarted each time. Every reading whose PUBACK a client received must be in SQLite,
  * exactly once, under the board's one boot (re-sends after a restart must not look like a new boot).
+ * The gateway runs as deployed: the production bundle (`npm run build`) on plain node, which also starts in
+ * less than half the time of the sources through tsx (21 starts).
  */
 
 const KILLS = 20;
@@ -23,13 +26,14 @@ const ROOT = join(import.meta.dirname, '../../../..');
 const BOOT_S = Math.floor(Date.now() / 1000) - 7200;
 
 let dir: { path: string; cleanup(): Promise<void> };
+let bundle: CdsBundle;
 let configPath: string;
 let dbPath: string;
 let child: ChildProcess | undefined;
 const clients: MqttClient[] = [];
 
 function startGateway(): ChildProcess {
-  const p = spawn(process.execPath, [join(ROOT, 'bin/cds.mjs'), 'gateway', 'run', '-c', configPath], {
+  const p = spawn(process.execPath, [bundle.entry, 'gateway', 'run', '-c', configPath], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -45,6 +49,7 @@ async function kill(p: ChildProcess, signal: NodeJS.Signals): Promise<number | n
 }
 
 beforeAll(async () => {
+  bundle = await buildCdsBundle('crash-test');
   dir = await tempDir('cds-gw-crash-');
   const port = await freePort();
   configPath = join(dir.path, 'gateway.json');
@@ -82,6 +87,7 @@ afterAll(async () => {
   for (const c of clients) c.end(true);
   if (child) await kill(child, 'SIGKILL');
   await dir?.cleanup();
+  await bundle?.cleanup();
 });
 
 describe('gateway crash (kill -9) under QoS 1 load', () => {
