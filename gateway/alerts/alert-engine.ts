@@ -188,6 +188,35 @@ export class AlertEngine {
     });
   }
 
+  /**
+   * A condition another part watches (the cloud refusing the gateway's credentials): raised once when it
+   * is first reported active, cleared when it is reported gone. Unlike `raiseEvent`, it does not expire:
+   * it lasts as long as the condition does.
+   */
+  reportCondition(c: {
+    rule: AlertRule;
+    device: string | null;
+    subject: string;
+    severity: AlertSeverity;
+    active: boolean;
+    message: string;
+    value?: number | null;
+  }): void {
+    this.#apply({
+      rule: c.rule,
+      device: c.device,
+      subject: c.subject,
+      severity: c.severity,
+      breach: c.active,
+      recovered: !c.active,
+      value: c.value ?? null,
+      threshold: null,
+      describe: describeEvent,
+      text: c.message,
+      minDurationMs: 0,
+    });
+  }
+
   /** The time-driven rules; runs on the timer, public for tests and `cds gateway status`. */
   tick(): void {
     const now = this.#d.clock();

@@ -27,8 +27,11 @@ export interface SyncServiceDeps {
   bus: GatewayBus;
   log: Logger;
   clock: () => number;
-  /** Raises `sync_dead_letter` when the cloud refuses a batch or rows. */
-  alertEngine?: Pick<AlertEngine, 'raiseEvent'>;
+  /**
+   * Raises `sync_dead_letter` when the cloud refuses a batch or rows, and `sync_auth` while it refuses the
+   * gateway's credentials (cleared by the next batch it accepts).
+   */
+  alertEngine?: Pick<AlertEngine, 'raiseEvent' | 'reportCondition'>;
   /** Filled into the `status` of every batch; default: devices from the buffer, no rejection counts. */
   statusProvider?: () => StatusExtras;
   /** Applies a config the cloud pushed; resolving records its version as applied (reported in status). */
@@ -66,8 +69,9 @@ export interface SyncStats {
  *
  * Outcomes: 200 + committed → rows marked synced (per-row `rejected` → dead-letter); network error, 5xx,
  * 429, 408 → exponential backoff with jitter (Retry-After honoured), the same batch again; 401/403 →
- * the same, the token is wrong but the data is fine; other 4xx → the batch to dead-letter with a loss
- * entry and a `sync_dead_letter` alert, and the next batch goes on.
+ * the same, the token is wrong but the data is fine (dead-lettering would throw good data away), plus a
+ * critical `sync_auth` alert until a batch is accepted again, so the loop is not silent; other 4xx → the
+ * batch to dead-letter with a loss entry and a `sync_dead_letter` alert, and the next batch goes on.
  */
 export class SyncService {
   readonly #d: SyncServiceDeps;
@@ -280,6 +284,7 @@ export class SyncService {
     at: number,
   ): Promise<void> {
     recordCommitted(this.#d.buffer, this.#batches, batch, response, at);
+    this.#authAlert(false, '');
     this.#backoffUntil = 0;
     this.#stats.consecutiveFailures = 0;
     this.#stats.batchesSent++;
@@ -351,12 +356,29 @@ export class SyncService {
     this.#batches.recordFailure(batch.id, this.#backoffUntil, outcome.error);
     this.#state = 'backoff';
     const fields = { batchId: batch.batchKey, attempt, retryInMs: delay, status: outcome.status };
-    if (outcome.kind === 'auth')
+    if (outcome.kind === 'auth') {
       this.#log.error(fields, `cloud refused the gateway's credentials: ${outcome.error}`);
-    else this.#log.warn(fields, `sync failed, will retry: ${outcome.error}`);
+      this.#authAlert(
+        true,
+        `the cloud refuses the gateway's credentials (${outcome.error}): check sync.token and the gateway's registration; readings stay in the buffer and sync keeps retrying`,
+        outcome.status,
+      );
+    } else this.#log.warn(fields, `sync failed, will retry: ${outcome.error}`);
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.syncNow(), delay);
     this.#retryTimer.unref();
+  }
+
+  #authAlert(active: boolean, message: string, status?: number): void {
+    this.#d.alertEngine?.reportCondition({
+      rule: 'sync_auth',
+      device: null,
+      subject: 'credentials',
+      severity: 'critical',
+      active,
+      message,
+      value: status ?? null,
+    });
   }
 
   async #applyConfig(push: CloudConfigPush, at: number): Promise<void> {

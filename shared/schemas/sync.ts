@@ -36,6 +36,7 @@ export const AlertRule = z
     'energy_budget',
     'storage',
     'sync_dead_letter',
+    'sync_auth',
   ])
   .describe('Which rule raised the alert');
 export type AlertRule = z.infer<typeof AlertRule>;

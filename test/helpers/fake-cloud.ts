@@ -74,11 +74,13 @@ export interface FakeCloud {
   setDelay(ms: number): void;
   /** A config to push in answers while the gateway reports an older `configVersion`. */
   pushConfig(push: CloudConfigPush | null): void;
+  /** The bearer token accepted from now on (an operator fixed the gateway's registration). */
+  setToken(token: string): void;
   close(): Promise<void>;
 }
 
 export async function startFakeCloud(opts: FakeCloudOptions = {}): Promise<FakeCloud> {
-  const token = opts.token ?? 'test-token';
+  let token = opts.token ?? 'test-token';
   const readings = new Map<string, Reading>();
   const offered = new Map<string, number>();
   const alerts = new Map<string, AlertEvent>();
@@ -272,6 +274,9 @@ export async function startFakeCloud(opts: FakeCloudOptions = {}): Promise<FakeC
     },
     rejectRows(rule) {
       rowRule = rule;
+    },
+    setToken(t) {
+      token = t;
     },
     setDelay(ms) {
       delayMs = ms;

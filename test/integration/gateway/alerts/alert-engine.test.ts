@@ -198,6 +198,33 @@ describe('AlertEngine rules with fake time', () => {
     expect(h.sink.cleared('sync_dead_letter')).toHaveLength(1);
   });
 
+  it('reported conditions: raised once while reported active, cleared when reported gone, raised anew after', async () => {
+    h = await alertHarness();
+    const report = (active: boolean) =>
+      h!.engine.reportCondition({
+        rule: 'sync_auth',
+        device: null,
+        subject: 'credentials',
+        severity: 'critical',
+        active,
+        message: 'the cloud refuses the token',
+        value: 401,
+      });
+    report(false);
+    expect(h.sink.events).toEqual([]);
+    report(true);
+    h.advance(3600);
+    report(true);
+    expect(h.sink.raised('sync_auth')).toEqual([
+      expect.objectContaining({ state: 'raised', message: 'the cloud refuses the token', value: 401 }),
+    ]);
+    expect(h.sink.cleared()).toEqual([]); // no expiry: it lasts as long as the condition
+    report(false);
+    expect(h.sink.cleared('sync_auth')).toHaveLength(1);
+    report(true);
+    expect(h.sink.raised('sync_auth')).toHaveLength(2);
+  });
+
   it('active alerts persist: after a restart they are reloaded, not raised again, and clear normally', async () => {
     h = await alertHarness({ lampFailure: { minDurationS: 0 } });
     const seen: string[] = [];

@@ -17,6 +17,10 @@ export interface SyncHarness {
   t: TestBuffer;
   sync: SyncService;
   raised: Array<Parameters<AlertEngine['raiseEvent']>[0]>;
+  /** Conditions the service reported (`sync_auth`), in order. */
+  conditions: Array<Parameters<AlertEngine['reportCondition']>[0]>;
+  /** Where reported alerts also go, e.g. a real AlertEngine on this buffer. */
+  alerts?: Pick<AlertEngine, 'raiseEvent' | 'reportCondition'>;
   /** Stores readings `from … from+n-1` through the group committer. */
   store(from: number, n: number): Promise<void>;
   /** Advances fake time in steps (letting real I/O run between them) until `cond` holds. */
@@ -34,6 +38,7 @@ export async function syncHarness(
   vi.setSystemTime(T0);
   const cloud = await startFakeCloud({ token: 'test-token', gatewayId: 'gw-test' });
   const raised: SyncHarness['raised'] = [];
+  const conditions: SyncHarness['conditions'] = [];
   const clock = () => Date.now();
   const make = (t: TestBuffer) =>
     new SyncService({
@@ -51,7 +56,16 @@ export async function syncHarness(
       bus: t.bus,
       log: silentLogger(),
       clock,
-      alertEngine: { raiseEvent: (e) => raised.push(e) },
+      alertEngine: {
+        raiseEvent: (e) => {
+          raised.push(e);
+          h.alerts?.raiseEvent(e);
+        },
+        reportCondition: (c) => {
+          conditions.push(c);
+          h.alerts?.reportCondition(c);
+        },
+      },
       random: () => 0.5,
       softwareVersion: 'test',
       ...deps,
@@ -65,6 +79,7 @@ export async function syncHarness(
     t,
     sync: make(t),
     raised,
+    conditions,
     async store(from, n) {
       for (let s = from; s < from + n; s += 1000) {
         await Promise.all(

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlertEngine } from '../../../../gateway/alerts/alert-engine.ts';
+import { AlertsConfig } from '../../../../gateway/config/core-config.ts';
+import { silentLogger } from '../../../../shared/log.ts';
 import type { Reading } from '../../../../shared/schemas/reading.ts';
+import { CaptureSink } from '../alerts/alert-harness.ts';
 import { type SyncHarness, syncHarness } from './sync-harness.ts';
 
 let h: SyncHarness | undefined;
@@ -110,6 +114,46 @@ describe('SyncService against the fake cloud', () => {
     // HTTP exchange runs, so a gap may be longer, never shorter: no retry comes early.
     for (const [i, gap] of gaps.entries()) expect(gap).toBeGreaterThanOrEqual(750 * 2 ** i);
     expect(new Set(h.cloud.requests.map((r) => r.idempotencyKey)).size).toBe(1);
+  });
+
+  it('401 (a wrong token): backs off without dead-lettering, raises sync_auth once, clears it when a batch gets through', async () => {
+    h = await syncHarness({ token: 'revoked-token', initialBackoffMs: 1000, maxBackoffMs: 8000 });
+    const sink = new CaptureSink();
+    const engine = new AlertEngine({
+      gatewayId: 'gw-test',
+      config: AlertsConfig.parse({}),
+      bus: h.t.bus,
+      repo: h.t.buffer.alerts,
+      kv: h.t.buffer.kv,
+      log: silentLogger(),
+      clock: () => Date.now(),
+      sinks: [sink],
+    });
+    engine.start();
+    h.alerts = engine;
+    await h.store(0, 300);
+    h.sync.start();
+    await h.until(() => h!.cloud.requests.filter((r) => r.status === 401).length >= 4, { stepMs: 250 });
+    expect(sink.raised('sync_auth')).toEqual([
+      expect.objectContaining({ rule: 'sync_auth', severity: 'critical', device: null, value: 401 }),
+    ]);
+    expect(sink.raised('sync_auth')[0]!.message).toContain('sync.token');
+    expect(h.t.buffer.deadLetters.list()).toEqual([]);
+    expect(h.raised).toEqual([]);
+    expect(h.t.buffer.store.backlog().count).toBe(300);
+    expect(h.cloud.readings.size).toBe(0);
+
+    h.cloud.setToken('revoked-token'); // the operator re-registered the gateway with this token
+    await h.until(() => h!.sync.stats().backlog.count === 0, { stepMs: 250 });
+    expectExactlyOnce(h, 300);
+    expect(sink.cleared('sync_auth')).toHaveLength(1);
+    expect(sink.raised('sync_auth')).toHaveLength(1);
+    // The episode reaches the cloud too, through the shared AlertEvent schema the cloud validates with.
+    void h.sync.syncNow();
+    await h.until(() =>
+      [...h!.cloud.alerts.values()].some((a) => a.rule === 'sync_auth' && a.state === 'cleared'),
+    );
+    await engine.stop();
   });
 
   it('429 with Retry-After: waits at least that long before the next attempt', async () => {
