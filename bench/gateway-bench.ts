@@ -4,21 +4,24 @@
  *     speed, 10 in flight per board, to a bare aedes broker in its own process (plain node) that stores
  *     nothing.
  *  2. End-to-end: the same client, payloads, QoS and window against the real gateway as deployed
- *     (`node dist/cds.mjs gateway run`, the bundle of `npm run build`, own process, the unit's heap caps):
- *     PUBACK only after the SQLite commit (synchronous=FULL, the default). Then p50/p99 PUBACK latency at a
- *     steady 1 000 readings/s (100 boards × 10/s) on the same process, with its CPU at that rate, and its
- *     peak RSS over both (VmHWM from /proc/<pid>/status).
- *  3. Raw SQLite: the same readings inserted into the same schema directly (gw-core's ReadingStore,
+ *     (`node dist/cds.mjs gateway run`, the bundle of `npm run build`, own process, the node flags of
+ *     deploy/cds-gateway.service): PUBACK only after the SQLite commit (synchronous=FULL, the default).
+ *     Bare broker and gateway run in alternating rounds (medians printed, with the range), so a machine
+ *     that gets busier or quieter meanwhile affects both alike.
+ *  3. On the same gateway process: p50/p99 PUBACK latency at a steady 1 000 readings/s (100 boards × 10/s)
+ *     with its CPU at that rate, then its peak RSS over everything (VmHWM from /proc/<pid>/status).
+ *  4. Raw SQLite: the same readings inserted into the same schema directly (gw-core's ReadingStore,
  *     transactions of 1000, synchronous=FULL), no MQTT, no decoding.
- *  4. Reference: the same gateway through tsx (`npm start`, `npx cds`): rate, CPU, p99, peak RSS.
- *  5. Serial: 8 pseudo-terminals (socat) written at 115 200 baud (paced to 11 520 bytes/s each) into the
+ *  5. Reference: the same gateway through tsx (`npm start`, `npx cds`): rate, CPU, p99, peak RSS.
+ *  6. Serial: 8 pseudo-terminals (socat) written at 115 200 baud (paced to 11 520 bytes/s each) into the
  *     bundled gateway with 8 serial ports; readings/s stored and the gateway's CPU use at that line rate.
  * The machine is shared: the load average is printed before and after, and the CPU each broker process
  * spends per message is printed next to the rates (steadier than rates when other work competes).
  *
- * Options: --seconds S (8, per full-speed phase) --boards N (100) --window W (10 per board)
- * --phases bare,gateway,raw,tsx,serial (all) --paced-seconds S (10); to look inside the bundled gateway:
- * --cpu-prof DIR (V8 CPU profile), --node-flags "--trace-gc …" (node flags), --node-out FILE (its stdout).
+ * Options: --seconds S (6, per round) --rounds N (3) --boards N (100) --window W (10 per board)
+ * --phases bare,gateway,raw,tsx,serial (all; bare runs only with gateway) --paced-seconds S (10); to look
+ * inside: --cpu-prof DIR (V8 CPU profile of the bundled gateway), --node-flags "--trace-gc …" (node flags of
+ * the bare broker and the bundled gateway), --node-out FILE (their stdout).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
@@ -42,7 +45,8 @@ import { tempDir } from '../test/helpers/temp-dir.ts';
 
 const { values: args } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
     boards: { type: 'string', default: '100' },
     window: { type: 'string', default: '10' },
     phases: { type: 'string', default: 'bare,gateway,raw,tsx,serial' },
@@ -55,6 +59,7 @@ const { values: args } = parseArgs({
 
 const ROOT = join(import.meta.dirname, '..');
 const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
 const BOARDS = Number(args.boards);
 const WINDOW = Number(args.window);
 const BOOT_S = Math.floor(Date.now() / 1000) - 3600;
@@ -219,12 +224,16 @@ function cpuSplit(pid: number): { user: number; system: number } {
 const NODE_FLAGS = args['node-flags']?.split(' ').filter(Boolean) ?? [];
 const NODE_STDOUT = args['node-out'] ? openSync(args['node-out'], 'a') : 'ignore';
 
-/** The V8 heap flags of deploy/cds-gateway.service (its `NODE_OPTIONS` line), so the bench runs what runs there. */
+/** The node flags of deploy/cds-gateway.service's ExecStart, so the bench runs what runs there. */
 const GATEWAY_NODE_FLAGS = (() => {
   const unit = readFileSync(join(ROOT, 'deploy/cds-gateway.service'), 'utf8');
-  const line = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
-  if (!line) throw new Error('deploy/cds-gateway.service has no NODE_OPTIONS line');
-  return line[1]!.trim().split(/\s+/);
+  const line = /^ExecStart=(.*)$/m.exec(unit);
+  if (!line) throw new Error('deploy/cds-gateway.service has no ExecStart line');
+  const words = line[1]!.trim().split(/\s+/).slice(1);
+  return words.slice(
+    0,
+    words.findIndex((w) => !w.startsWith('--')),
+  );
 })();
 
 /**
@@ -303,7 +312,11 @@ async function serialBench(
       logging: { level: 'warn' },
     }),
   );
-  const gw = startGateway(cfg, bundle);
+  const prof = args['cpu-prof'];
+  const gw = startGateway(cfg, bundle, [
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    ...NODE_FLAGS,
+  ]);
   await waitForPort(httpPort, gw);
   const storedSerial = async () => {
     const s = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
@@ -393,27 +406,46 @@ async function serialBench(
   return { perSecond: (n1 - n0) / elapsed, cpuPct: ((c1 - c0) / elapsed) * 100, lineBytes };
 }
 
-interface GatewayRun {
-  rate: number;
-  cpuUsPerMsg: number;
-  /** Readings per transaction at full speed and at 1 000/s. */
-  batchFull: number;
-  batchPaced: number;
-  latencies: number[];
-  /** CPU of the gateway at the paced 1 000 readings/s, % of one core, and the kernel's part of it. */
-  pacedCpuPct: number;
-  pacedSysPct: number;
-  hwmMb: number;
+interface Broker {
+  pid: number;
+  clients: MqttClient[];
+  seqs: number[];
+  /** Group-commit counters of a gateway (`/status`); undefined for the bare broker. */
+  commits?: () => Promise<{ transactions: number; readings: number }>;
+  stop(): Promise<void>;
 }
 
-/** One gateway process: full speed, then the paced 1 000/s latency run; peak RSS over both. */
-async function gatewayRun(
+/** The reference broker in its own process, with the bench's boards connected. */
+async function startBare(): Promise<Broker> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, '--input-type=module', '-e', BARE_BROKER, String(port)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', NODE_STDOUT, 'inherit'],
+    },
+  );
+  await waitForPort(port, child);
+  const clients = await connectBoards(`mqtt://127.0.0.1:${port}`);
+  return {
+    pid: child.pid!,
+    clients,
+    seqs: clients.map(() => 0),
+    async stop() {
+      for (const c of clients) c.end(true);
+      await stopChild(child);
+    },
+  };
+}
+
+/** A gateway process (`bundle`, or the sources through tsx) with the bench's boards connected. */
+async function startBenchGateway(
   dir: string,
   name: string,
   bundle: string | 'tsx',
-  pacedSeconds: number,
   extraFlags: string[] = [],
-): Promise<GatewayRun> {
+): Promise<Broker> {
   const brokerPort = await freePort();
   const httpPort = await freePort();
   const cfg = join(dir, `${name}.json`);
@@ -436,42 +468,49 @@ async function gatewayRun(
       logging: { level: 'warn' },
     }),
   );
-  const gw = startGateway(cfg, bundle, extraFlags);
-  await waitForPort(brokerPort, gw);
-  const commits = async () => {
-    const s = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
-      buffer: { groupCommit: { transactions: number; readings: number } };
-    };
-    return s.buffer.groupCommit;
-  };
-  const perTx = (a: { transactions: number; readings: number }, b: typeof a) =>
-    (b.readings - a.readings) / Math.max(1, b.transactions - a.transactions);
+  const child = startGateway(cfg, bundle, extraFlags);
+  await waitForPort(brokerPort, child);
   const clients = await connectBoards(`mqtt://127.0.0.1:${brokerPort}`);
-  const seqs = clients.map(() => 0);
-  const g0 = await commits();
-  const full = await fullSpeed(clients, seqs, gw.pid!);
-  const g1 = await commits();
-  const c0 = cpuSplit(gw.pid!);
-  const t0 = performance.now();
-  const latencies = (await paced(clients, seqs, pacedSeconds)).sort((a, b) => a - b);
-  const c1 = cpuSplit(gw.pid!);
-  const pacedS = (performance.now() - t0) / 1000;
-  const pacedCpuPct = ((c1.user + c1.system - c0.user - c0.system) / pacedS) * 100;
-  const pacedSysPct = ((c1.system - c0.system) / pacedS) * 100;
-  const g2 = await commits();
-  const hwmMb = procStatus(gw.pid!, 'VmHWM');
-  for (const c of clients) c.end(true);
-  await stopChild(gw);
   return {
-    ...full,
-    batchFull: perTx(g0, g1),
-    batchPaced: perTx(g1, g2),
-    latencies,
-    pacedCpuPct,
-    pacedSysPct,
-    hwmMb,
+    pid: child.pid!,
+    clients,
+    seqs: clients.map(() => 0),
+    async commits() {
+      const s = (await (await fetch(`http://127.0.0.1:${httpPort}/status`)).json()) as {
+        buffer: { groupCommit: { transactions: number; readings: number } };
+      };
+      return s.buffer.groupCommit;
+    },
+    async stop() {
+      for (const c of clients) c.end(true);
+      await stopChild(child);
+    },
   };
 }
+
+/** Readings per transaction between two `/status` counts. */
+const perTx = (a: { transactions: number; readings: number }, b: typeof a) =>
+  (b.readings - a.readings) / Math.max(1, b.transactions - a.transactions);
+
+/** The paced 1 000 readings/s run on a gateway: latencies, its CPU (and the kernel's part), readings/commit. */
+async function pacedRun(gw: Broker, seconds: number) {
+  const g0 = await gw.commits!();
+  const c0 = cpuSplit(gw.pid);
+  const t0 = performance.now();
+  const latencies = (await paced(gw.clients, gw.seqs, seconds)).sort((a, b) => a - b);
+  const c1 = cpuSplit(gw.pid);
+  const s = (performance.now() - t0) / 1000;
+  return {
+    latencies,
+    cpuPct: ((c1.user + c1.system - c0.user - c0.system) / s) * 100,
+    sysPct: ((c1.system - c0.system) / s) * 100,
+    perCommit: perTx(g0, await gw.commits!()),
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+const range = (xs: number[], digits = 0) =>
+  xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : '';
 
 const PHASES = new Set(args.phases.split(','));
 
@@ -483,55 +522,60 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ');
   out(
-    `gateway bench: ${BOARDS} boards, window ${WINDOW}/board, ${SECONDS} s per full-speed phase; load average ${load()}`,
+    `gateway bench: ${BOARDS} boards, window ${WINDOW}/board, ${ROUNDS} rounds of ${SECONDS} s at full speed, bare and gateway taking turns; load average ${load()}`,
   );
   const bundle = await buildCdsBundle('gateway-bench');
   const f0 = (n: number) => n.toFixed(0).padStart(8);
 
-  // 1. Bare aedes: the MQTT ceiling of this client on this machine.
-  let bareRate = Number.NaN;
-  if (PHASES.has('bare')) {
-    const barePort = await freePort();
-    const bare = spawn(
-      process.execPath,
-      [...NODE_FLAGS, '--input-type=module', '-e', BARE_BROKER, String(barePort)],
-      { cwd: ROOT, stdio: ['ignore', NODE_STDOUT, 'inherit'] },
-    );
-    await waitForPort(barePort, bare);
-    const clients = await connectBoards(`mqtt://127.0.0.1:${barePort}`);
-    const run = await fullSpeed(
-      clients,
-      clients.map(() => 0),
-      bare.pid!,
-    );
-    for (const c of clients) c.end(true);
-    await stopChild(bare);
-    bareRate = run.rate;
-    out(
-      `  bare aedes (stores nothing)      ${f0(run.rate)} msg/s   broker CPU ${run.cpuUsPerMsg.toFixed(1)} µs/msg`,
-    );
-  }
-
-  // 2. The gateway as deployed (bundle on plain node), same client and payloads; latency; peak RSS.
+  // 1-2. Bare aedes (the MQTT ceiling of this client here) and the gateway as deployed (bundle, own
+  // process), the same client and payloads, in alternating rounds so both see the same machine.
   let gwRate = Number.NaN;
   if (PHASES.has('gateway')) {
     const prof = args['cpu-prof'];
-    const g = await gatewayRun(dir.path, 'bundled', bundle.entry, Number(args['paced-seconds']), [
+    const bare = PHASES.has('bare') ? await startBare() : undefined;
+    const gw = await startBenchGateway(dir.path, 'bundled', bundle.entry, [
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
       ...NODE_FLAGS,
     ]);
-    gwRate = g.rate;
+    const bareRuns: Array<{ rate: number; cpuUsPerMsg: number }> = [];
+    const gwRuns: Array<{ rate: number; cpuUsPerMsg: number; perCommit: number }> = [];
+    for (let k = 0; k < ROUNDS; k++) {
+      if (bare) bareRuns.push(await fullSpeed(bare.clients, bare.seqs, bare.pid));
+      const g0 = await gw.commits!();
+      const run = await fullSpeed(gw.clients, gw.seqs, gw.pid);
+      gwRuns.push({ ...run, perCommit: perTx(g0, await gw.commits!()) });
+    }
+    await bare?.stop();
+    const bareRate = median(bareRuns.map((r) => r.rate));
+    gwRate = median(gwRuns.map((r) => r.rate));
+    const rates = (runs: Array<{ rate: number }>) => range(runs.map((r) => r.rate));
+    const cpu = (runs: Array<{ cpuUsPerMsg: number }>) => median(runs.map((r) => r.cpuUsPerMsg));
+    // Each round pairs a bare run with the gateway run right after it, on the same machine state.
+    const ratios = gwRuns.map((g, i) => g.rate / (bareRuns[i]?.rate ?? Number.NaN));
+    if (bare)
+      out(
+        `  bare aedes (stores nothing)      ${f0(bareRate)} msg/s${rates(bareRuns)}; broker CPU ${cpu(bareRuns).toFixed(1)} µs/msg`,
+      );
     out(
-      `  gateway (PUBACK after commit)    ${f0(g.rate)} msg/s   gateway CPU ${g.cpuUsPerMsg.toFixed(1)} µs/msg, ${g.batchFull.toFixed(0)} readings/commit; ratio to bare ${(g.rate / bareRate).toFixed(2)} (target ≥ 0.6)`,
+      `  gateway (PUBACK after commit)    ${f0(gwRate)} msg/s${rates(gwRuns)}; gateway CPU ${cpu(gwRuns).toFixed(1)} µs/msg, ${median(gwRuns.map((r) => r.perCommit)).toFixed(0)} readings/commit`,
     );
-    const lat = g.latencies;
+    if (bare)
+      out(
+        `  ratio gateway/bare               ${median(ratios).toFixed(2).padStart(8)} (target ≥ 0.6; median of the rounds ${ratios.map((r) => r.toFixed(2)).join(', ')}); CPU per message ${(cpu(gwRuns) / cpu(bareRuns)).toFixed(1)}× the bare broker's`,
+      );
+    // 3. Latency at 1 000/s on the same gateway process; its peak RSS over everything it did.
+    const p = await pacedRun(gw, Number(args['paced-seconds']));
+    const lat = p.latencies;
     out(
-      `  PUBACK latency at 1 000/s        p50 ${pct(lat, 0.5).toFixed(1)} ms, p99 ${pct(lat, 0.99).toFixed(1)} ms, max ${lat.at(-1)?.toFixed(1)} ms over ${lat.length} readings (target p99 < 50 ms); gateway CPU ${g.pacedCpuPct.toFixed(1)} % of one core (kernel ${g.pacedSysPct.toFixed(1)} %), ${g.batchPaced.toFixed(1)} readings/commit`,
+      `  PUBACK latency at 1 000/s        p50 ${pct(lat, 0.5).toFixed(1)} ms, p99 ${pct(lat, 0.99).toFixed(1)} ms, max ${lat.at(-1)?.toFixed(1)} ms over ${lat.length} readings (target p99 < 50 ms); gateway CPU ${p.cpuPct.toFixed(1)} % of one core (kernel ${p.sysPct.toFixed(1)} %), ${p.perCommit.toFixed(1)} readings/commit`,
     );
-    out(`  gateway peak RSS (VmHWM)         ${g.hwmMb.toFixed(1).padStart(8)} MB (target < 120 MB)`);
+    out(
+      `  gateway peak RSS (VmHWM)         ${procStatus(gw.pid, 'VmHWM').toFixed(1).padStart(8)} MB (target < 120 MB)`,
+    );
+    await gw.stop();
   }
 
-  // 3. Raw SQLite.
+  // 4. Raw SQLite.
   if (PHASES.has('raw')) {
     const rawRate = await rawSqlite(dir.path, 200_000);
     out(
@@ -539,15 +583,18 @@ async function main(): Promise<void> {
     );
   }
 
-  // 4. For reference: the same gateway through tsx (what `npm start` / `npx cds` run).
+  // 5. For reference: the same gateway through tsx (what `npm start` / `npx cds` run).
   if (PHASES.has('tsx')) {
-    const t = await gatewayRun(dir.path, 'tsx', 'tsx', 5);
+    const t = await startBenchGateway(dir.path, 'tsx', 'tsx');
+    const run = await fullSpeed(t.clients, t.seqs, t.pid);
+    const p = await pacedRun(t, 5);
     out(
-      `  reference: through tsx           ${f0(t.rate)} msg/s   gateway CPU ${t.cpuUsPerMsg.toFixed(1)} µs/msg; p99 at 1 000/s ${pct(t.latencies, 0.99).toFixed(1)} ms; peak RSS ${t.hwmMb.toFixed(1)} MB`,
+      `  reference: through tsx           ${f0(run.rate)} msg/s   gateway CPU ${run.cpuUsPerMsg.toFixed(1)} µs/msg; p99 at 1 000/s ${pct(p.latencies, 0.99).toFixed(1)} ms; peak RSS ${procStatus(t.pid, 'VmHWM').toFixed(1)} MB`,
     );
+    await t.stop();
   }
 
-  // 5. Serial.
+  // 6. Serial.
   if (PHASES.has('serial')) {
     const serial = await serialBench(dir.path, bundle.entry);
     out(
