@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`: bundles the `cds` command (bin/cds.ts) into dist/ for production, so the gateway runs on
 // plain node (`node dist/cds.mjs gateway run`) instead of through tsx: no TypeScript loader in memory
-// (≈ 30 MB of RSS on a 1 GB board) and none of the `__name` wrappers tsx adds to every function.
+// (≈ 25 MB of peak RSS on a 1 GB board) and none of the `__name` wrappers tsx adds to every function.
 //
 // - ESM, platform node, npm packages external (resolved from node_modules at run time, native bindings
 //   such as better-sqlite3 stay where npm built them).
