@@ -62,6 +62,15 @@ export class IngestPipeline {
    * waits (a thousand readings are in flight at full speed, and what they hold is what the GC copies).
    */
   ingest(input: IngestInput): Promise<IngestOutcome> {
+    try {
+      return this.#ingest(input);
+    } catch (err) {
+      // What an async function would have done: a bug below must reach the caller as a rejection.
+      return Promise.reject(err);
+    }
+  }
+
+  #ingest(input: IngestInput): Promise<IngestOutcome> {
     const { stats } = this.#deps;
     stats.received(input.sourceId);
     const r = input.result;
