@@ -6,6 +6,7 @@ import type {
   LossEntry,
   SyncBatchResponse,
 } from '../../shared/schemas/sync.ts';
+import { textArray, timestampArray } from '../db/pg-array.ts';
 import { type CounterState, type StateRow, toState } from './rollup-repository.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -132,8 +133,8 @@ export async function finishBatch(
       JSON.stringify(f.response),
       f.status ? JSON.stringify(f.status) : null,
       f.status?.configVersion ?? null,
-      seen.map((s) => s.deviceId),
-      seen.map((s) => new Date(s.maxTs)),
+      textArray(seen.map((s) => s.deviceId)),
+      timestampArray(seen.map((s) => s.maxTs)),
       f.readings,
     ],
   );
@@ -183,7 +184,7 @@ export async function lockOwnedDevices(
             l.ts, l.boot, l.seq, l.energy_wh, l.energy_boot, l.max_boot
        from devices d left join locked l on l.device_id = d.device_id
       where d.device_id = any($1::text[])`,
-    [[...new Set(deviceIds)].sort(), gatewayId],
+    [textArray([...new Set(deviceIds)].sort()), gatewayId],
   );
   const out: OwnedDevices = { owners: new Map(), states: new Map() };
   for (const r of rows) {

@@ -51,6 +51,9 @@ export async function registerIngestRoutes(app: CloudApp, deps: IngestRouteDeps)
         config: { access: ['gateway'] },
         // Our parser enforces the real limits; this only keeps Fastify from refusing first with its default.
         bodyLimit: Math.max(limits.maxBodyBytes, limits.maxWireBytes),
+        // The body is validated once, by IngestService with the same zod schema (it needs the per-row
+        // rejections and the error details anyway); `schema.body` below documents it (OpenAPI).
+        validatorCompiler: () => (data: unknown) => ({ value: data }),
         schema: {
           summary: 'Gateway sync: store a batch of readings, alerts and losses exactly once',
           description:
@@ -67,9 +70,12 @@ export async function registerIngestRoutes(app: CloudApp, deps: IngestRouteDeps)
         if (principal?.kind !== 'gateway') throw new AppError('forbidden', 'only a gateway token may sync');
         const key = request.headers['idempotency-key'];
         request.auditTarget = `gateway:${principal.gatewayId}`;
+        const body: unknown = request.body;
+        // The service keeps what it needs; the raw parse tree must not live on with the request.
+        (request as { body: unknown }).body = undefined;
         const res = await service.ingest({
           gatewayId: principal.gatewayId,
-          body: request.body,
+          body,
           idempotencyKey: typeof key === 'string' ? key : undefined,
         });
         request.auditDetails = {

@@ -20,7 +20,7 @@ import {
   upsertAlerts,
   upsertLosses,
 } from './ingest-repository.ts';
-import { CopyLineBuilder, copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
+import { CopyText, copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
 import { type CounterState, lockCounterStates } from './rollup-repository.ts';
 import { assignRollupTimes, type RollupReading } from './rollup-rules.ts';
 import { appendsAfter, applyRollups, type InsertedDeviceReadings } from './rollup-updater.ts';
@@ -39,20 +39,23 @@ export interface IngestServiceDeps {
 export interface IngestInput {
   /** The authenticated gateway. */
   gatewayId: string;
-  /** The parsed JSON body. */
+  /** The parsed JSON body; `ingest` clears it once validated, so the raw parse tree can be collected. */
   body: unknown;
   /** The `Idempotency-Key` header. */
   idempotencyKey: string | undefined;
 }
 
-type Batch = ReturnType<typeof SyncBatchRequest.parse>;
+/** The validated batch without its raw readings (released once validated: see prepare). */
+type Batch = Omit<ReturnType<typeof SyncBatchRequest.parse>, 'readings'> & { readingCount: number };
 
 /** A batch after the checks that need no database: rows validated, COPY lines built, fingerprint taken. */
 interface PreparedBatch {
   batch: Batch;
   rows: RowCheck;
-  /** COPY line per item index (valid readings only). */
-  lines: Map<number, string>;
+  /** COPY text of the valid readings, in batch order. */
+  copy: CopyText;
+  /** Per item index, the byte range of its line in `copy` (valid readings only; undefined for the others). */
+  lines: ([number, number] | undefined)[];
   sha: string;
   now: number;
 }
@@ -97,7 +100,11 @@ export class IngestService {
 
   async ingest(input: IngestInput): Promise<SyncBatchResponse> {
     const started = performance.now();
+    // Only the validated copy, the COPY text and the fingerprint live on through the transaction: the raw
+    // parse tree (thousands of objects) becomes garbage now, before it can be promoted to the old generation
+    // while this batch waits on the database.
     const prepared = await this.prepare(input);
+    input.body = undefined;
     let response: SyncBatchResponse | undefined;
     let forceDedup = false;
     for (let attempt = 1; !response; attempt++) {
@@ -131,7 +138,8 @@ export class IngestService {
         details: { issues: issues.slice(0, 50) },
       });
     }
-    const batch = parsed.data;
+    const { readings: items, ...rest } = parsed.data;
+    const batch: Batch = { ...rest, readingCount: items.length };
     if (input.idempotencyKey === undefined || input.idempotencyKey === '') {
       throw new AppError('bad_request', 'the Idempotency-Key header is required (equal to batchId)');
     }
@@ -145,26 +153,29 @@ export class IngestService {
       );
     }
     const now = this.deps.clock();
-    const rows = await checkRows(batch.readings, now);
-    const lines = new Map<number, string>();
+    const rows = await checkRows(items, now);
+    const lines: ([number, number] | undefined)[] = new Array(items.length);
     // The fingerprint covers what the batch stores, in a normal form (the COPY line of each valid reading),
-    // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch.
+    // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch. It hashes
+    // the COPY text itself, in ranges between invalid items (the same digest as line by line).
     const hash = createHash('sha256').update(`${batch.gatewayId}\n${batch.batchId}\n`);
-    const builder = new CopyLineBuilder();
+    const copy = new CopyText();
+    let hashed = 0;
     let next = 0;
-    batch.readings.forEach((item, i) => {
+    for (let i = 0; i < items.length; i++) {
       const v = rows.valid[next];
       if (v?.index === i) {
         next++;
-        const line = builder.line(v.reading, batch.gatewayId);
-        lines.set(i, line);
-        hash.update(line).update('\n');
+        lines[i] = copy.appendReading(v.reading, batch.gatewayId);
       } else {
-        hash.update(`!${JSON.stringify(item) ?? 'undefined'}\n`);
+        hash.update(copy.buf.subarray(hashed, copy.length));
+        hashed = copy.length;
+        hash.update(`!${JSON.stringify(items[i]) ?? 'undefined'}\n`);
       }
-    });
+    }
+    hash.update(copy.buf.subarray(hashed, copy.length));
     hash.update(JSON.stringify(batch.alerts)).update('\n').update(JSON.stringify(batch.losses));
-    return { batch, rows, lines, sha: hash.digest('hex'), now };
+    return { batch, rows, copy, lines, sha: hash.digest('hex'), now };
   }
 
   private async store(p: PreparedBatch, forceDedup: boolean): Promise<SyncBatchResponse> {
@@ -241,11 +252,11 @@ export class IngestService {
       rejectedDevice.set(v.index, v.reading.device);
     }
     rejected.sort((a, b) => a.index - b.index);
-    if (batch.readings.length > 0 && accepted.length === 0) {
+    if (batch.readingCount > 0 && accepted.length === 0) {
       this.countRejectionMetrics(rejected);
       throw new AppError(
         'validation_failed',
-        `all ${batch.readings.length} readings of the batch were rejected`,
+        `all ${batch.readingCount} readings of the batch were rejected`,
         {
           status: 422,
           details: { rejected },
@@ -287,7 +298,7 @@ export class IngestService {
       gatewayId: gw,
       batchId: batch.batchId,
       response,
-      readings: batch.readings.length,
+      readings: batch.readingCount,
       status: batch.status,
       devicesSeen: [...maxTs].map(([deviceId, ts]) => ({ deviceId, maxTs: ts })),
     });
@@ -340,7 +351,7 @@ export class IngestService {
     // Per device in primary-key order; a row repeated within the batch is dropped here (it counts as a
     // duplicate). Sorted input also makes the primary-key inserts of the COPY mostly sequential per device.
     const byDevice = new Map<string, InsertedDeviceReadings>();
-    const lines: string[] = [];
+    const lines: [number, number][] = [];
     for (const [device, list] of groups) {
       list.sort((a, b) => compareStored(a.reading, b.reading));
       const readings: RollupReading[] = [];
@@ -348,12 +359,13 @@ export class IngestService {
       for (const { index, reading: r } of list) {
         if (prev && compareStored(prev, r) === 0) continue;
         prev = r;
-        lines.push(p.lines.get(index)!);
+        lines.push(p.lines[index]!);
         readings.push(toRollupReading(r));
       }
       byDevice.set(device, { siteId: owners.get(device)!.siteId, readings });
     }
     if (lines.length === 0) return { count: 0, byDevice };
+    const text = p.copy.gather(lines);
     // Readings that all append to their device's chain cannot be stored already (see appendsAfter).
     const dedup =
       forceDedup ||
@@ -365,7 +377,7 @@ export class IngestService {
       });
     if (!dedup) {
       try {
-        await copyReadings(client, lines);
+        await copyReadings(client, text);
       } catch (err) {
         if (sqlState(err) === '23505') throw new RetryBatch('stored_row', err);
         throw err;
@@ -373,7 +385,7 @@ export class IngestService {
       return { count: lines.length, byDevice };
     }
     const keys = new Set(
-      (await copyReadingsDeduplicated(client, lines)).map((k) => `${k.device}|${k.ts}|${k.boot}|${k.seq}`),
+      (await copyReadingsDeduplicated(client, text)).map((k) => `${k.device}|${k.ts}|${k.boot}|${k.seq}`),
     );
     let count = 0;
     for (const [device, d] of byDevice) {

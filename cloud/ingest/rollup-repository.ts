@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { numberArray, textArray, timestampArray } from '../db/pg-array.ts';
 import type { ChannelCounter, HourRollup } from './rollup-rules.ts';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -66,13 +67,13 @@ export async function lockCounterStates(
 function stateParams(states: Map<string, CounterState>): unknown[] {
   const sorted = [...states].sort(([a], [b]) => (a < b ? -1 : 1));
   return [
-    sorted.map(([id]) => id),
-    sorted.map(([, s]) => (s.last ? new Date(s.last.ts) : null)),
-    sorted.map(([, s]) => s.last?.boot ?? null),
-    sorted.map(([, s]) => s.last?.seq ?? null),
-    sorted.map(([, s]) => `{${s.counters.map((c) => (c ? c.e : 'NULL')).join(',')}}`),
-    sorted.map(([, s]) => `{${s.counters.map((c) => (c ? c.boot : 'NULL')).join(',')}}`),
-    sorted.map(([, s]) => s.maxBoot),
+    textArray(sorted.map(([id]) => id)),
+    timestampArray(sorted.map(([, s]) => s.last?.ts)),
+    numberArray(sorted.map(([, s]) => s.last?.boot)),
+    numberArray(sorted.map(([, s]) => s.last?.seq)),
+    textArray(sorted.map(([, s]) => numberArray(s.counters.map((c) => c?.e)))),
+    textArray(sorted.map(([, s]) => numberArray(s.counters.map((c) => c?.boot)))),
+    numberArray(sorted.map(([, s]) => s.maxBoot)),
   ];
 }
 
@@ -95,23 +96,24 @@ function hourlyParams(rows: readonly HourlyRow[]): unknown[] {
   const sorted = [...rows].sort((a, b) =>
     a.device === b.device ? a.h.hourStart - b.h.hourStart : a.device < b.device ? -1 : 1,
   );
-  const col = <T>(f: (r: HourlyRow) => T): T[] => sorted.map(f);
+  const num = (f: (h: HourRollup) => number | null) => numberArray(sorted.map((r) => f(r.h)));
+  const ts = (f: (h: HourRollup) => number) => timestampArray(sorted.map((r) => f(r.h)));
   return [
-    col((r) => r.device),
-    col((r) => new Date(r.h.hourStart)),
-    col((r) => r.siteId),
-    col((r) => `{${r.h.energyWh.join(',')}}`),
-    col((r) => r.h.energyWh.reduce((a, b) => a + b, 0)),
-    col((r) => r.h.voltageMin),
-    col((r) => r.h.voltageMax),
-    col((r) => r.h.voltageSum),
-    col((r) => r.h.voltageCount),
-    col((r) => r.h.powerMaxW),
-    col((r) => r.h.readingCount),
-    col((r) => r.h.lampInternalOn),
-    col((r) => r.h.lampExternalOn),
-    col((r) => new Date(r.h.firstTs)),
-    col((r) => new Date(r.h.lastTs)),
+    textArray(sorted.map((r) => r.device)),
+    ts((h) => h.hourStart),
+    textArray(sorted.map((r) => r.siteId)),
+    textArray(sorted.map((r) => numberArray(r.h.energyWh))),
+    num((h) => h.energyWh.reduce((a, b) => a + b, 0)),
+    num((h) => h.voltageMin),
+    num((h) => h.voltageMax),
+    num((h) => h.voltageSum),
+    num((h) => h.voltageCount),
+    num((h) => h.powerMaxW),
+    num((h) => h.readingCount),
+    num((h) => h.lampInternalOn),
+    num((h) => h.lampExternalOn),
+    ts((h) => h.firstTs),
+    ts((h) => h.lastTs),
   ];
 }
 
@@ -195,11 +197,13 @@ export async function addHourlyAndSaveStates(
   states: Map<string, CounterState>,
 ): Promise<void> {
   if (rows.length === 0 && states.size === 0) return;
-  await client.query(
-    `with b as materialized (select * from ${HOURLY_INPUT}),
-     old as materialized (
-       select h.device_id, h.hour_start, h.power_max_w from reading_hourly h
-         join b on h.device_id = b.d and h.hour_start = b.hs
+  await client.query({
+    name: 'cds-rollup-add',
+    text: `with b as materialized (
+       select u.*, o.site_id as old_site, o.power_max_w as old_pmax, o.device_id is not null as existed
+         from ${HOURLY_INPUT}
+         left join lateral (select h.device_id, h.site_id, h.power_max_w from reading_hourly h
+                             where h.device_id = u.d and h.hour_start = u.hs) o on true
      ),
      states as (${updateStatesSql(16)}),
      up as (
@@ -218,15 +222,16 @@ export async function addHourlyAndSaveStates(
          lamp_external_on_count = coalesce(h.lamp_external_on_count, 0) + coalesce(excluded.lamp_external_on_count, 0),
          first_ts = least(h.first_ts, excluded.first_ts),
          last_ts = greatest(h.last_ts, excluded.last_ts)
-       returning h.device_id, h.hour_start, h.site_id, h.power_max_w
      ),
+     -- The site delta of each device-hour, from the stored row read above (the same snapshot the upsert
+     -- starts from; the device lock keeps other batches off these rows): the row's site, its new peak
+     -- greatest(old, batch) — what the upsert writes — and whether the row is new.
      dh as (
-       select up.site_id as s, up.hour_start as hs, b.e::float8[] as e, b.t, b.vmin, b.vmax, b.n,
-              coalesce(up.power_max_w, 0)::float8 - coalesce(o.power_max_w, 0)::float8 as pd,
-              (up.power_max_w is not null)::int - (o.power_max_w is not null)::int as pc,
-              (o.device_id is null)::int as nd
-         from up join b on b.d = up.device_id and b.hs = up.hour_start
-         left join old o on o.device_id = up.device_id and o.hour_start = up.hour_start
+       select case when existed then old_site else s end as s, hs, e::float8[] as e, t, vmin, vmax, n,
+              coalesce(greatest(old_pmax, pmax), 0)::float8 - coalesce(old_pmax, 0)::float8 as pd,
+              (greatest(old_pmax, pmax) is not null)::int - (old_pmax is not null)::int as pc,
+              (not existed)::int as nd
+         from b
      ),
      ch as (
        select dh.s, dh.hs, x.i, sum(x.v) as v
@@ -249,6 +254,6 @@ export async function addHourlyAndSaveStates(
        power_max_count = sh.power_max_count + excluded.power_max_count,
        reading_count = sh.reading_count + excluded.reading_count,
        device_count = sh.device_count + excluded.device_count`,
-    [...hourlyParams(rows), ...stateParams(states)],
-  );
+    values: [...hourlyParams(rows), ...stateParams(states)],
+  });
 }
