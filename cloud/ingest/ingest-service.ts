@@ -4,7 +4,7 @@ import { AppError, formatIssues } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Reading } from '../../shared/schemas/reading.ts';
 import { type RowRejection, SyncBatchRequest, type SyncBatchResponse } from '../../shared/schemas/sync.ts';
-import type { ReadingPartitions } from '../db/partitions.ts';
+import { monthStartUtc, type ReadingPartitions } from '../db/partitions.ts';
 import type { CloudMetrics } from '../observability/metrics.ts';
 import {
   claimBatch,
@@ -54,6 +54,8 @@ interface PreparedBatch {
   rows: RowCheck;
   /** COPY text of the valid readings, in batch order. */
   copy: CopyText;
+  /** Start (UTC) of every month the valid readings fall in: the partitions the batch needs. */
+  months: number[];
   /** Per item index, the byte range of its line in `copy` (valid readings only; undefined for the others). */
   lines: ([number, number] | undefined)[];
   sha: string;
@@ -108,7 +110,7 @@ export class IngestService {
     let response: SyncBatchResponse | undefined;
     let forceDedup = false;
     for (let attempt = 1; !response; attempt++) {
-      await this.deps.partitions.ensureFor(prepared.rows.valid.map((v) => v.reading.ts));
+      await this.deps.partitions.ensureFor(prepared.months);
       try {
         response = await this.store(prepared, forceDedup);
       } catch (err) {
@@ -162,11 +164,20 @@ export class IngestService {
     const copy = new CopyText();
     let hashed = 0;
     let next = 0;
+    const months: number[] = [];
+    let monthFrom = Number.POSITIVE_INFINITY;
+    let monthTo = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < items.length; i++) {
       const v = rows.valid[next];
       if (v?.index === i) {
         next++;
         lines[i] = copy.appendReading(v.reading, batch.gatewayId);
+        const ts = v.reading.ts;
+        if (ts < monthFrom || ts >= monthTo) {
+          monthFrom = monthStartUtc(ts);
+          monthTo = nextMonthUtc(monthFrom);
+          if (!months.includes(monthFrom)) months.push(monthFrom);
+        }
       } else {
         hash.update(copy.buf.subarray(hashed, copy.length));
         hashed = copy.length;
@@ -175,7 +186,7 @@ export class IngestService {
     }
     hash.update(copy.buf.subarray(hashed, copy.length));
     hash.update(JSON.stringify(batch.alerts)).update('\n').update(JSON.stringify(batch.losses));
-    return { batch, rows, copy, lines, sha: hash.digest('hex'), now };
+    return { batch, rows, copy, months, lines, sha: hash.digest('hex'), now };
   }
 
   private async store(p: PreparedBatch, forceDedup: boolean): Promise<SyncBatchResponse> {
@@ -399,6 +410,12 @@ export class IngestService {
     this.deps.metrics.ingestRows.inc({ result: 'rejected' }, rejected.length);
     for (const r of rejected) this.deps.metrics.rejections.inc({ reason: r.code });
   }
+}
+
+/** Start of the month after the month starting at `monthStart` (UTC). */
+function nextMonthUtc(monthStart: number): number {
+  const d = new Date(monthStart);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 /** Primary-key order of a device's readings (ts, boot, seq): COPY order and in-batch repeats. */
