@@ -451,6 +451,7 @@ async function main(): Promise<void> {
           `${INSTANCES > 1 ? ` for instance 1 of ${INSTANCES} only` : ''}, PostgreSQL backends ${((1e6 * e2ePgCpu) / totalRows).toFixed(1)}); ` +
           `raw COPY one stream ${((1e6 * rawPgCpu) / totalRows).toFixed(1)} µs, per batch ${((1e6 * rawBatchPgCpu) / totalRows).toFixed(1)} µs (backends)`
         : 'CPU per reading: not measured (server not on this machine)',
+      'Raw COPY = the same rows as COPY text into the same emptied table (partitions, primary key), same durable settings, in this run; the ratio uses the one-stream figure.',
       'Note: one shared 2-core machine runs PostgreSQL, the app and the simulated gateways; numbers vary with the other load on it.',
     ];
     console.log(lines.join('\n'));
