@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAneelCommand } from '../aneel/cli/aneel-command.ts';
+import { registerRollupsCommand } from '../ingest/cli/rollups-command.ts';
 
 /**
  * `cds cloud …`. This module imports only commander; every action loads its implementation lazily, so
@@ -78,6 +79,7 @@ export function registerCloudCommand(program: Command): void {
   // Other cloud features register their subcommands below: one import above and one call here each,
   // e.g. `registerAneelCommand(cloud);` for `cds cloud aneel …`.
   registerAneelCommand(cloud);
+  registerRollupsCommand(cloud);
 }
 
 export interface CommonOptions {
