@@ -139,8 +139,20 @@ export class CopyText {
     this.buf[this.length++] = N;
   }
 
+  /**
+   * ASCII text, one byte per character. Short strings (ids, enums, numbers: all of a line's text) are copied
+   * in a JS loop — `Buffer#write` is a native call whose fixed cost is several times a 12-character copy.
+   */
   private text(s: string): void {
-    this.length += this.buf.write(s, this.length, 'latin1');
+    const n = s.length;
+    if (n > 64) {
+      this.length += this.buf.write(s, this.length, 'latin1');
+      return;
+    }
+    const b = this.buf;
+    let at = this.length;
+    for (let i = 0; i < n; i++) b[at++] = s.charCodeAt(i);
+    this.length = at;
   }
 
   /** A non-negative safe integer, digit by digit. */
