@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { registerGateway } from '../cloud/aicss/gateway-service.ts';
 import { SitesRepository } from '../cloud/aicss/sites-repository.ts';
@@ -43,7 +43,6 @@ import { buildCloudApp } from '../cloud/app.ts';
 import { issueAccessToken } from '../cloud/auth/auth-service.ts';
 import { createUser } from '../cloud/auth/user-service.ts';
 import { CloudConfig } from '../cloud/config.ts';
-import { type RunningPostgres, startEmbeddedPostgres } from '../cloud/db/embedded-postgres.ts';
 import { migrate } from '../cloud/db/migrate.ts';
 import { createPool } from '../cloud/db/pool.ts';
 import {
@@ -55,6 +54,7 @@ import {
 import { createCloudMetrics } from '../cloud/observability/metrics.ts';
 import { createLogger } from '../shared/log.ts';
 import { syntheticHours } from '../test/integration/cloud/analytics/helpers/synthetic-load.ts';
+import { openBenchDatabase } from './bench-database.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -76,45 +76,6 @@ const YEAR_HOURS = 365 * 24;
 const NOW = YEAR_FROM + YEAR_HOURS * H + 9 * H;
 const SITE = 'bench-site';
 const GATEWAY = 'bench-gw';
-
-async function reachable(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-async function findServer(): Promise<{ adminUrl: string; label: string; stop(): Promise<void> }> {
-  if (process.env.DATABASE_URL)
-    return { adminUrl: process.env.DATABASE_URL, label: 'DATABASE_URL', stop: async () => {} };
-  const local = 'postgres://postgres@127.0.0.1:5432/postgres';
-  if (await reachable(local)) return { adminUrl: local, label: '127.0.0.1:5432', stop: async () => {} };
-  const dir = await mkdtemp(join(tmpdir(), 'cds-bench-pg-'));
-  const emb: RunningPostgres = await startEmbeddedPostgres({
-    dataDir: join(dir, 'data'),
-    persistent: false,
-    log,
-  });
-  return {
-    adminUrl: emb.url,
-    label: 'embedded',
-    async stop() {
-      await emb.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -267,14 +228,10 @@ async function seed(pool: pg.Pool, aneelDir: string, serverLabel: string): Promi
 }
 
 async function main(): Promise<void> {
-  const server = await findServer();
   const dbName = args.reuse ? 'cds_bench_analytics' : `cds_bench_analytics_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  const exists = (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
-  if (!exists) await admin.query(`create database "${dbName}"`);
+  const db = await openBenchDatabase({ log, name: dbName, reuse: args.reuse });
   const pool = createPool({
-    url: withDatabase(server.adminUrl, dbName),
+    url: db.url,
     log,
     max: 10,
     applicationName: 'cds-analytics-bench',
@@ -283,9 +240,9 @@ async function main(): Promise<void> {
   const aneelDir = await mkdtemp(join(tmpdir(), 'cds-bench-aneel-'));
   try {
     await migrate({ pool, log });
-    const loaded = exists && (await pool.query('select 1 from site_hourly limit 1')).rowCount === 1;
+    const loaded = db.existed && (await pool.query('select 1 from site_hourly limit 1')).rowCount === 1;
     if (loaded) console.log(`data: reusing ${dbName}`);
-    else await seed(pool, aneelDir, server.label);
+    else await seed(pool, aneelDir, db.server.label);
 
     const config = CloudConfig.parse({ jwtSecret: randomBytes(32).toString('hex'), docs: false });
     const deps = { log, config, pool, clock: () => NOW, metrics: createCloudMetrics() };
@@ -346,10 +303,9 @@ async function main(): Promise<void> {
   } finally {
     await app?.close();
     await pool.end();
-    if (!args.reuse) await admin.query(`drop database if exists "${dbName}" with (force)`);
-    await admin.end();
+    if (!args.reuse) await db.drop();
     await rm(aneelDir, { recursive: true, force: true });
-    await server.stop();
+    await db.close();
   }
 }
 

@@ -19,29 +19,27 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import pg from 'pg';
+import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { registerGateway } from '../cloud/aicss/gateway-service.ts';
 import { SitesRepository } from '../cloud/aicss/sites-repository.ts';
 import { buildCloudApp } from '../cloud/app.ts';
 import { CloudConfig } from '../cloud/config.ts';
-import { type RunningPostgres, startEmbeddedPostgres } from '../cloud/db/embedded-postgres.ts';
 import { migrate } from '../cloud/db/migrate.ts';
 import { createPool } from '../cloud/db/pool.ts';
 import { readingCopyLine } from '../cloud/ingest/readings-repository.ts';
 import { createCloudMetrics } from '../cloud/observability/metrics.ts';
 import { createLogger } from '../shared/log.ts';
 import type { Reading } from '../shared/schemas/reading.ts';
+import { openBenchDatabase } from './bench-database.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,45 +60,6 @@ const DEVICES_PER_GW = Math.ceil(DEVICES / GATEWAYS);
 const PER_DEVICE = Math.ceil(TOTAL / DEVICES);
 const STEPS_PER_BATCH = Math.max(1, Math.floor(PER_BATCH / DEVICES_PER_GW));
 const log = createLogger({ name: 'ingest-bench', level: 'error', pretty: false });
-
-async function reachable(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-async function findServer(): Promise<{ adminUrl: string; label: string; stop(): Promise<void> }> {
-  if (process.env.DATABASE_URL)
-    return { adminUrl: process.env.DATABASE_URL, label: 'DATABASE_URL', stop: async () => {} };
-  const local = 'postgres://postgres@127.0.0.1:5432/postgres';
-  if (await reachable(local)) return { adminUrl: local, label: '127.0.0.1:5432', stop: async () => {} };
-  const dir = await mkdtemp(join(tmpdir(), 'cds-bench-pg-'));
-  const pgEmb: RunningPostgres = await startEmbeddedPostgres({
-    dataDir: join(dir, 'data'),
-    persistent: false,
-    log,
-  });
-  return {
-    adminUrl: pgEmb.url,
-    label: 'embedded',
-    async stop() {
-      await pgEmb.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
 
 /** The synthesized reading `step` of device `d` of gateway `g` (deterministic, so both runs load the same rows). */
 function makeReading(g: number, d: number, step: number, start: number): Reading {
@@ -298,12 +257,9 @@ function spawnInstance(url: string): Promise<{ port: number; stop(): void }> {
 }
 
 async function main(): Promise<void> {
-  const server = await findServer();
   const dbName = `cds_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query(`create database "${dbName}"`);
-  const url = withDatabase(server.adminUrl, dbName);
+  const db = await openBenchDatabase({ log, name: dbName });
+  const { admin, url, server } = db;
   const pool = createPool({
     url,
     log,
@@ -459,9 +415,8 @@ async function main(): Promise<void> {
     for (const o of others) o.stop();
     await app?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
-    await admin.query(`drop database if exists "${dbName}" with (force)`).catch(() => undefined);
-    await admin.end().catch(() => undefined);
-    await server.stop();
+    await db.drop().catch(() => undefined);
+    await db.close();
   }
 }
 
