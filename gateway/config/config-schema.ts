@@ -109,9 +109,12 @@ export const SerialConfig = z
   .strict()
   .describe('Serial sources');
 
-export const BrokerDevice = z
-  .object({
-    username: z.string().min(1).max(128).describe('MQTT username the board connects with'),
+/**
+ * A broker login gives its secret either in plain or as a scrypt hash (so the plain one need not be written
+ * to the config file), never both: the same rule for board logins and read-only observer logins.
+ */
+function passwordFields(passwordHashDescription: string) {
+  return {
     password: z
       .string()
       .min(1)
@@ -125,41 +128,40 @@ export const BrokerDevice = z
         'expected scrypt$<salt>$<hash> (see cds gateway hash-password)',
       )
       .optional()
-      .describe('scrypt hash of the password as printed by `cds gateway hash-password`; none by default'),
-    device: DeviceId.describe(
-      'The device this login may publish for: only `tele/<device>/…`, `stat/<device>/…`',
-    ),
-  })
-  .strict()
-  .refine((d) => (d.password === undefined) !== (d.passwordHash === undefined), {
+      .describe(passwordHashDescription),
+  };
+}
+
+function exactlyOnePassword<T extends z.ZodType<{ password?: string; passwordHash?: string }>>(login: T): T {
+  return login.refine((d) => (d.password === undefined) !== (d.passwordHash === undefined), {
     message: 'give exactly one of password or passwordHash',
     path: ['password'],
   });
+}
+
+export const BrokerDevice = exactlyOnePassword(
+  z
+    .object({
+      username: z.string().min(1).max(128).describe('MQTT username the board connects with'),
+      ...passwordFields(
+        'scrypt hash of the password as printed by `cds gateway hash-password`; none by default',
+      ),
+      device: DeviceId.describe(
+        'The device this login may publish for: only `tele/<device>/…`, `stat/<device>/…`',
+      ),
+    })
+    .strict(),
+);
 export type BrokerDevice = z.infer<typeof BrokerDevice>;
 
-export const BrokerObserver = z
-  .object({
-    username: z.string().min(1).max(128).describe('MQTT username of the read-only client'),
-    password: z
-      .string()
-      .min(1)
-      .max(256)
-      .optional()
-      .describe('Plain password (or give `passwordHash`); none by default'),
-    passwordHash: z
-      .string()
-      .regex(
-        /^scrypt\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/,
-        'expected scrypt$<salt>$<hash> (see cds gateway hash-password)',
-      )
-      .optional()
-      .describe('scrypt hash of the password; none by default'),
-  })
-  .strict()
-  .refine((d) => (d.password === undefined) !== (d.passwordHash === undefined), {
-    message: 'give exactly one of password or passwordHash',
-    path: ['password'],
-  });
+export const BrokerObserver = exactlyOnePassword(
+  z
+    .object({
+      username: z.string().min(1).max(128).describe('MQTT username of the read-only client'),
+      ...passwordFields('scrypt hash of the password; none by default'),
+    })
+    .strict(),
+);
 
 export const TlsConfig = z
   .object({
