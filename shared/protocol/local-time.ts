@@ -6,20 +6,29 @@
 const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/;
 const formatters = new Map<string, Intl.DateTimeFormat | null>();
 
+/**
+ * A formatter giving every wall-clock field of `timeZone` as a number (`h23`: midnight is hour 0, not 24), the
+ * input of `zoneOffsetMs`. Building one costs milliseconds (ICU loads the zone): callers keep it.
+ * Throws RangeError on an unknown zone.
+ */
+export function createWallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
 function formatter(timeZone: string): Intl.DateTimeFormat | null {
   let f = formatters.get(timeZone);
   if (f === undefined) {
     try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
+      f = createWallClockFormatter(timeZone);
     } catch {
       f = null; // unknown zone name: remembered, so a bad config costs one exception, not one per message
     }
@@ -28,8 +37,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat | null {
   return f;
 }
 
-/** Offset of `timeZone` from UTC at an instant, ms (São Paulo: −3 h). */
-function zoneOffsetMs(epochMs: number, f: Intl.DateTimeFormat): number {
+/**
+ * Offset from UTC at an instant, ms (São Paulo: −3 h), of the zone of `f` (from `createWallClockFormatter`).
+ * A whole number of seconds: the formatter shows none smaller.
+ */
+export function zoneOffsetMs(epochMs: number, f: Intl.DateTimeFormat): number {
   const p: Record<string, number> = {};
   for (const part of f.formatToParts(new Date(epochMs)))
     if (part.type !== 'literal') p[part.type] = Number(part.value);

@@ -8,6 +8,8 @@
  * module-level cache.
  */
 
+import { createWallClockFormatter, zoneOffsetMs } from '../../../shared/protocol/local-time.ts';
+
 export type LocalDate = string;
 
 const DAY_MS = 86_400_000;
@@ -138,16 +140,7 @@ function weekOffsetsFor(timeZone: string): Map<number, WeekOffsets> {
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = FORMATTERS.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    f = createWallClockFormatter(timeZone);
     FORMATTERS.set(timeZone, f);
   }
   return f;
@@ -214,13 +207,9 @@ export class TimeZoneClock {
     return guess;
   }
 
+  /** The offset rounded to whole minutes (local mean times of the past had seconds in their offsets). */
   private probe(utcMs: number): number {
-    const p: Record<string, number> = {};
-    for (const part of this.fmt.formatToParts(utcMs)) {
-      if (part.type !== 'literal') p[part.type] = Number(part.value);
-    }
-    const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-    return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
+    return Math.round(zoneOffsetMs(utcMs, this.fmt) / 60_000);
   }
 }
 
