@@ -30,10 +30,20 @@ export function createPool(opts: CreatePoolOptions): pg.Pool {
     idle_in_transaction_session_timeout: Math.max(60_000, statementTimeout * 2),
   });
   const log = opts.log.child({ component: 'pg-pool' });
+  let shutdownNoticeAt = Number.NEGATIVE_INFINITY;
   pool.on('error', (err) => {
-    // pool.end() closes idle clients without waiting for their sockets; a server stopped right after
-    // (the embedded one on shutdown) terminates them with 57P01. That is the shutdown, not a failure.
-    if (pool.ending && (err as { code?: string }).code === '57P01') return;
+    if ((err as { code?: string }).code === '57P01') {
+      // pool.end() closes idle clients without waiting for their sockets; a server stopped right after (the
+      // embedded one on shutdown) terminates them with 57P01. That is the shutdown, not a failure.
+      if (pool.ending) return;
+      // The server is shutting down under us. With `npm start` in a terminal this is normal: Ctrl-C reaches
+      // the embedded PostgreSQL (same process group) as it reaches us. One line per shutdown, not one
+      // warning with a stack per idle connection; the next query fails loudly if it was not expected.
+      const now = Date.now();
+      if (now - shutdownNoticeAt > 10_000) log.info({ code: '57P01' }, 'PostgreSQL server is shutting down');
+      shutdownNoticeAt = now;
+      return;
+    }
     log.warn({ err }, 'idle PostgreSQL connection failed');
   });
   return pool;
