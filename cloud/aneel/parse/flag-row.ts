@@ -1,6 +1,12 @@
 import { parseAneelDate } from './br-date.ts';
-import { parseBrDecimal } from './br-number.ts';
 import { FLAG_COLUMNS, FLAG_LEVEL_COLUMNS } from './columns.ts';
+import {
+  columnCountRejection,
+  isRejection,
+  readCompetenceMonth,
+  readGeneratedOn,
+  requiredDecimal,
+} from './record-fields.ts';
 import { type RowResult, reject } from './row-result.ts';
 import { cleanText, foldKey } from './vocabulary.ts';
 
@@ -23,20 +29,15 @@ export interface FlagRow {
 
 /** One record of `bandeira-tarifaria-acionamento.csv` (aneel.md §3a); the value is R$/MWh. */
 export function mapFlagRecord(v: Record<string, string>, fieldCount: number): RowResult<FlagRow> {
-  if (fieldCount !== FLAG_COLUMNS.length) {
-    return reject('column_count', `${fieldCount} fields, expected ${FLAG_COLUMNS.length}`);
-  }
-  const month = parseAneelDate(v.DatCompetencia ?? '');
-  if (!month) return reject('bad_date', `DatCompetencia ${JSON.stringify(v.DatCompetencia)}`);
-  if (!month.endsWith('-01')) return reject('not_first_of_month', `DatCompetencia ${month}`);
-  const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
-  if (generatedOn === undefined)
-    return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
+  const badCount = columnCountRejection(fieldCount, FLAG_COLUMNS);
+  if (badCount) return badCount;
+  const month = readCompetenceMonth(v);
+  if (isRejection(month)) return month;
+  const generatedOn = readGeneratedOn(v);
+  if (isRejection(generatedOn)) return generatedOn;
   const valueRaw = (v.VlrAdicionalBandeira ?? '').trim();
-  const adicional = parseBrDecimal(valueRaw);
-  if (adicional === undefined)
-    return reject('bad_number', `VlrAdicionalBandeira ${JSON.stringify(valueRaw)}`);
-  if (adicional === null) return reject('missing_value', 'VlrAdicionalBandeira is empty');
+  const adicional = requiredDecimal('VlrAdicionalBandeira', valueRaw);
+  if (isRejection(adicional)) return adicional;
   const flag = canonicalFlag(v.NomBandeiraAcionada ?? '');
   if (!flag) return reject('missing_value', 'NomBandeiraAcionada is empty');
   return { ok: true, row: { month, flag, adicional, valueRaw, generatedOn } };
@@ -56,19 +57,15 @@ export interface FlagLevelRow {
  * are R$/MWh (18,85 for Amarela), so they are stored as R$/MWh.
  */
 export function mapFlagLevelRecord(v: Record<string, string>, fieldCount: number): RowResult<FlagLevelRow> {
-  if (fieldCount !== FLAG_LEVEL_COLUMNS.length) {
-    return reject('column_count', `${fieldCount} fields, expected ${FLAG_LEVEL_COLUMNS.length}`);
-  }
+  const badCount = columnCountRejection(fieldCount, FLAG_LEVEL_COLUMNS);
+  if (badCount) return badCount;
   const validFrom = parseAneelDate(v.DatVigencia ?? '');
   if (!validFrom) return reject('bad_date', `DatVigencia ${JSON.stringify(v.DatVigencia)}`);
-  const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
-  if (generatedOn === undefined)
-    return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
+  const generatedOn = readGeneratedOn(v);
+  if (isRejection(generatedOn)) return generatedOn;
   const valueRaw = (v.VlrAdicionalBandeiraRSMWh ?? '').trim();
-  const adicional = parseBrDecimal(valueRaw);
-  if (adicional === undefined)
-    return reject('bad_number', `VlrAdicionalBandeiraRSMWh ${JSON.stringify(valueRaw)}`);
-  if (adicional === null) return reject('missing_value', 'VlrAdicionalBandeiraRSMWh is empty');
+  const adicional = requiredDecimal('VlrAdicionalBandeiraRSMWh', valueRaw);
+  if (isRejection(adicional)) return adicional;
   const flag = canonicalFlag(v.NomBandeiraAcionada ?? '');
   if (!flag) return reject('missing_value', 'NomBandeiraAcionada is empty');
   return {

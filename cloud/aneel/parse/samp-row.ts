@@ -1,6 +1,11 @@
-import { parseAneelDate } from './br-date.ts';
-import { parseBrDecimal } from './br-number.ts';
 import { SAMP_COLUMNS } from './columns.ts';
+import {
+  columnCountRejection,
+  isRejection,
+  readCompetenceMonth,
+  readGeneratedOn,
+  requiredDecimal,
+} from './record-fields.ts';
 import { type RowResult, reject } from './row-result.ts';
 import { canonicalText, cleanText, foldKey, parseCnpj } from './vocabulary.ts';
 
@@ -28,22 +33,17 @@ export interface SampRow {
  * months (never added to a month); the folded keys let both `Número de consumidores` spellings meet.
  */
 export function mapSampRecord(v: Record<string, string>, fieldCount: number): RowResult<SampRow> {
-  if (fieldCount !== SAMP_COLUMNS.length) {
-    return reject('column_count', `${fieldCount} fields, expected ${SAMP_COLUMNS.length}`);
-  }
+  const badCount = columnCountRejection(fieldCount, SAMP_COLUMNS);
+  if (badCount) return badCount;
   const cnpj = parseCnpj(v.NumCNPJAgenteDistribuidora ?? '');
   if (!cnpj)
     return reject('bad_cnpj', `NumCNPJAgenteDistribuidora ${JSON.stringify(v.NumCNPJAgenteDistribuidora)}`);
-  const month = parseAneelDate(v.DatCompetencia ?? '');
-  if (!month) return reject('bad_date', `DatCompetencia ${JSON.stringify(v.DatCompetencia)}`);
-  if (!month.endsWith('-01')) return reject('not_first_of_month', `DatCompetencia ${month}`);
-  const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
-  if (generatedOn === undefined)
-    return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
-  const raw = (v.VlrMercado ?? '').trim();
-  const value = parseBrDecimal(raw);
-  if (value === undefined) return reject('bad_number', `VlrMercado ${JSON.stringify(raw)}`);
-  if (value === null) return reject('missing_value', 'VlrMercado is empty');
+  const month = readCompetenceMonth(v);
+  if (isRejection(month)) return month;
+  const generatedOn = readGeneratedOn(v);
+  if (isRejection(generatedOn)) return generatedOn;
+  const value = requiredDecimal('VlrMercado', (v.VlrMercado ?? '').trim());
+  if (isRejection(value)) return value;
   const marketType = cleanText(v.NomTipoMercado ?? '');
   const consumerClass = canonicalText(v.DscClasseConsumoMercado ?? '');
   const metric = cleanText(v.DscDetalheMercado ?? '');

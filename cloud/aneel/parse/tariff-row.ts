@@ -1,6 +1,7 @@
 import { parseAneelDate } from './br-date.ts';
 import { parseBrDecimal } from './br-number.ts';
 import { TARIFF_COLUMNS } from './columns.ts';
+import { columnCountRejection, isRejection, readGeneratedOn } from './record-fields.ts';
 import { type RowResult, reject } from './row-result.ts';
 import { canonicalText, canonicalUnit, cleanText, parseCnpj } from './vocabulary.ts';
 
@@ -28,9 +29,8 @@ export interface TariffRow {
 
 /** One record of `tarifas-homologadas-distribuidoras-energia-eletrica.csv` (aneel.md §2) to a typed row. */
 export function mapTariffRecord(v: Record<string, string>, fieldCount: number): RowResult<TariffRow> {
-  if (fieldCount !== TARIFF_COLUMNS.length) {
-    return reject('column_count', `${fieldCount} fields, expected ${TARIFF_COLUMNS.length}`);
-  }
+  const badCount = columnCountRejection(fieldCount, TARIFF_COLUMNS);
+  if (badCount) return badCount;
   const cnpj = parseCnpj(v.NumCNPJDistribuidora ?? '');
   if (!cnpj) return reject('bad_cnpj', `NumCNPJDistribuidora ${JSON.stringify(v.NumCNPJDistribuidora)}`);
   const validFrom = parseAneelDate(v.DatInicioVigencia ?? '');
@@ -43,9 +43,8 @@ export function mapTariffRecord(v: Record<string, string>, fieldCount: number): 
   }
   if (validTo < validFrom)
     return reject('bad_range', `vigência ends ${validTo} before it starts ${validFrom}`);
-  const generatedOn = parseAneelDate(v.DatGeracaoConjuntoDados ?? '');
-  if (generatedOn === undefined)
-    return reject('bad_date', `DatGeracaoConjuntoDados ${JSON.stringify(v.DatGeracaoConjuntoDados)}`);
+  const generatedOn = readGeneratedOn(v);
+  if (isRejection(generatedOn)) return generatedOn;
   const unit = canonicalUnit(v.DscUnidadeTerciaria ?? '');
   if (!unit)
     return reject(
