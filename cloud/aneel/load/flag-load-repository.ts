@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { FlagLevelRow, FlagRow } from '../parse/flag-row.ts';
 import { copyLine } from './copy-stage.ts';
+import { countedUpsert } from './counted-upsert.ts';
 import type { MergeContext, MergeResult } from './merge-types.ts';
 
 export const FLAG_STAGE_TABLE = 'aneel_flags_stage';
@@ -38,26 +39,20 @@ export function flagCopyLine(r: FlagRow, line: number): string {
 /** Upserts the acionamento months; a month changes only when its flag or value changed. */
 export async function mergeFlagStage(c: pg.PoolClient, ctx: MergeContext): Promise<MergeResult> {
   const dups = await duplicates(c, FLAG_STAGE_TABLE, 'month', ctx.maxReported);
-  const { rows } = await c.query<{ inserted: number; updated: number }>(
-    `with src as (
-       select distinct on (month) * from ${FLAG_STAGE_TABLE} order by month, line
-     ), up as (
-       insert into aneel_flags as t (month, flag, adicional_rs_mwh, value_raw, generated_on, source_key, last_run_id)
-       select month, flag, adicional, value_raw, generated_on, $1, $2 from src
-       on conflict (month) do update
-          set flag = excluded.flag, adicional_rs_mwh = excluded.adicional_rs_mwh, value_raw = excluded.value_raw,
-              generated_on = excluded.generated_on, source_key = excluded.source_key,
-              last_run_id = excluded.last_run_id, updated_at = now()
-        where (t.flag, t.adicional_rs_mwh, t.value_raw)
-              is distinct from (excluded.flag, excluded.adicional_rs_mwh, excluded.value_raw)
-       returning (xmax = 0) as inserted
-     )
-     select (count(*) filter (where inserted))::int as inserted,
-            (count(*) filter (where not inserted))::int as updated
-       from up`,
-    [ctx.sourceKey, ctx.runId],
+  const counts = await countedUpsert(
+    c,
+    `select distinct on (month) * from ${FLAG_STAGE_TABLE} order by month, line`,
+    `insert into aneel_flags as t (month, flag, adicional_rs_mwh, value_raw, generated_on, source_key, last_run_id)
+     select month, flag, adicional, value_raw, generated_on, $1, $2 from src
+     on conflict (month) do update
+        set flag = excluded.flag, adicional_rs_mwh = excluded.adicional_rs_mwh, value_raw = excluded.value_raw,
+            generated_on = excluded.generated_on, source_key = excluded.source_key,
+            last_run_id = excluded.last_run_id, updated_at = now()
+      where (t.flag, t.adicional_rs_mwh, t.value_raw)
+            is distinct from (excluded.flag, excluded.adicional_rs_mwh, excluded.value_raw)`,
+    ctx,
   );
-  return { inserted: rows[0]?.inserted ?? 0, updated: rows[0]?.updated ?? 0, ...dups };
+  return { ...counts, ...dups };
 }
 
 export async function prepareFlagLevelStage(c: pg.PoolClient): Promise<void> {
@@ -76,27 +71,21 @@ export function flagLevelCopyLine(r: FlagLevelRow, line: number): string {
 /** Upserts the per-level values of each act (valid_from, flag). */
 export async function mergeFlagLevelStage(c: pg.PoolClient, ctx: MergeContext): Promise<MergeResult> {
   const dups = await duplicates(c, FLAG_LEVEL_STAGE_TABLE, 'valid_from, flag', ctx.maxReported);
-  const { rows } = await c.query<{ inserted: number; updated: number }>(
-    `with src as (
-       select distinct on (valid_from, flag) * from ${FLAG_LEVEL_STAGE_TABLE} order by valid_from, flag, line
-     ), up as (
-       insert into aneel_flag_levels as t (valid_from, flag, resolution, adicional_rs_mwh, value_raw, generated_on,
-                                           source_key, last_run_id)
-       select valid_from, flag, resolution, adicional, value_raw, generated_on, $1, $2 from src
-       on conflict (valid_from, flag) do update
-          set resolution = excluded.resolution, adicional_rs_mwh = excluded.adicional_rs_mwh,
-              value_raw = excluded.value_raw, generated_on = excluded.generated_on,
-              source_key = excluded.source_key, last_run_id = excluded.last_run_id, updated_at = now()
-        where (t.resolution, t.adicional_rs_mwh, t.value_raw)
-              is distinct from (excluded.resolution, excluded.adicional_rs_mwh, excluded.value_raw)
-       returning (xmax = 0) as inserted
-     )
-     select (count(*) filter (where inserted))::int as inserted,
-            (count(*) filter (where not inserted))::int as updated
-       from up`,
-    [ctx.sourceKey, ctx.runId],
+  const counts = await countedUpsert(
+    c,
+    `select distinct on (valid_from, flag) * from ${FLAG_LEVEL_STAGE_TABLE} order by valid_from, flag, line`,
+    `insert into aneel_flag_levels as t (valid_from, flag, resolution, adicional_rs_mwh, value_raw, generated_on,
+                                         source_key, last_run_id)
+     select valid_from, flag, resolution, adicional, value_raw, generated_on, $1, $2 from src
+     on conflict (valid_from, flag) do update
+        set resolution = excluded.resolution, adicional_rs_mwh = excluded.adicional_rs_mwh,
+            value_raw = excluded.value_raw, generated_on = excluded.generated_on,
+            source_key = excluded.source_key, last_run_id = excluded.last_run_id, updated_at = now()
+      where (t.resolution, t.adicional_rs_mwh, t.value_raw)
+            is distinct from (excluded.resolution, excluded.adicional_rs_mwh, excluded.value_raw)`,
+    ctx,
   );
-  return { inserted: rows[0]?.inserted ?? 0, updated: rows[0]?.updated ?? 0, ...dups };
+  return { ...counts, ...dups };
 }
 
 async function duplicates(

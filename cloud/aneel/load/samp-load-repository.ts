@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SampRow } from '../parse/samp-row.ts';
 import { copyLine } from './copy-stage.ts';
+import { countedUpsert } from './counted-upsert.ts';
 import type { MergeContext, MergeResult } from './merge-types.ts';
 
 export const SAMP_STAGE_TABLE = 'aneel_samp_stage';
@@ -65,35 +66,24 @@ export function sampCopyLine(r: SampRow, line: number): string {
  * and upserts the sums. The whole file is staged before this runs, so a sum is never split across batches.
  */
 export async function mergeSampStage(c: pg.PoolClient, ctx: MergeContext): Promise<MergeResult> {
-  const { rows } = await c.query<{ inserted: number; updated: number }>(
-    `with src as (
-       select ${KEY}, max(sig_agente) as sig_agente, max(class_key) as class_key, max(metric_key) as metric_key,
-              bool_or(refaturamento) as refaturamento, sum(value) as value, count(*)::int as source_rows,
-              max(generated_on) as generated_on
-         from ${SAMP_STAGE_TABLE} group by ${KEY}
-     ), up as (
-       insert into aneel_samp as t (${KEY}, sig_agente, class_key, metric_key, refaturamento, value, source_rows,
-                                    generated_on, source_key, last_run_id)
-       select ${KEY}, sig_agente, class_key, metric_key, refaturamento, value, source_rows, generated_on, $1, $2
-         from src
-       on conflict (${KEY}) do update
-          set sig_agente = excluded.sig_agente, class_key = excluded.class_key, metric_key = excluded.metric_key,
-              refaturamento = excluded.refaturamento, value = excluded.value, source_rows = excluded.source_rows,
-              generated_on = excluded.generated_on, source_key = excluded.source_key,
-              last_run_id = excluded.last_run_id, updated_at = now()
-        where (t.sig_agente, t.value, t.source_rows)
-              is distinct from (excluded.sig_agente, excluded.value, excluded.source_rows)
-       returning (xmax = 0) as inserted
-     )
-     select (count(*) filter (where inserted))::int as inserted,
-            (count(*) filter (where not inserted))::int as updated
-       from up`,
-    [ctx.sourceKey, ctx.runId],
+  const counts = await countedUpsert(
+    c,
+    `select ${KEY}, max(sig_agente) as sig_agente, max(class_key) as class_key, max(metric_key) as metric_key,
+            bool_or(refaturamento) as refaturamento, sum(value) as value, count(*)::int as source_rows,
+            max(generated_on) as generated_on
+       from ${SAMP_STAGE_TABLE} group by ${KEY}`,
+    `insert into aneel_samp as t (${KEY}, sig_agente, class_key, metric_key, refaturamento, value, source_rows,
+                                  generated_on, source_key, last_run_id)
+     select ${KEY}, sig_agente, class_key, metric_key, refaturamento, value, source_rows, generated_on, $1, $2
+       from src
+     on conflict (${KEY}) do update
+        set sig_agente = excluded.sig_agente, class_key = excluded.class_key, metric_key = excluded.metric_key,
+            refaturamento = excluded.refaturamento, value = excluded.value, source_rows = excluded.source_rows,
+            generated_on = excluded.generated_on, source_key = excluded.source_key,
+            last_run_id = excluded.last_run_id, updated_at = now()
+      where (t.sig_agente, t.value, t.source_rows)
+            is distinct from (excluded.sig_agente, excluded.value, excluded.source_rows)`,
+    ctx,
   );
-  return {
-    inserted: rows[0]?.inserted ?? 0,
-    updated: rows[0]?.updated ?? 0,
-    duplicates: 0,
-    duplicateLines: [],
-  };
+  return { ...counts, duplicates: 0, duplicateLines: [] };
 }
