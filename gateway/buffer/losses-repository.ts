@@ -41,41 +41,28 @@ export class LossLedger {
   record(loss: LossInput): void {
     if (loss.count <= 0) return;
     const now = this.#clock();
-    const merged = this.#s.merge.run({
+    const entry = {
       device: loss.device,
       reason: loss.reason,
       count: loss.count,
       fromTs: loss.fromTs,
       toTs: loss.toTs,
       now,
-      since: now - MERGE_WINDOW_MS,
-    }).changes;
+    };
+    const merged = this.#s.merge.run({ ...entry, since: now - MERGE_WINDOW_MS }).changes;
     if (merged > 0) return;
     this.#s.insert.run({
+      ...entry,
       id: `loss:${now.toString(36)}:${(this.#n++).toString(36)}:${loss.reason}:${loss.device ?? '-'}`.slice(
         0,
         128,
       ),
-      device: loss.device,
-      reason: loss.reason,
-      count: loss.count,
-      fromTs: loss.fromTs,
-      toTs: loss.toTs,
-      now,
     });
   }
 
   /** Entries not yet put in a sync batch, oldest first. */
   unsent(limit: number): LossEntry[] {
-    return (this.#s.unsent.all(limit) as LossRow[]).map((r) => ({
-      id: r.id,
-      device: r.device,
-      reason: r.reason,
-      count: r.count,
-      fromTs: r.from_ts,
-      toTs: r.to_ts,
-      recordedAt: r.recorded_at,
-    }));
+    return (this.#s.unsent.all(limit) as LossRow[]).map(toLossEntry);
   }
 
   assignBatch(ids: readonly string[], batch: number): void {
@@ -88,13 +75,7 @@ export class LossLedger {
 
   all(): Array<LossEntry & { synced: boolean }> {
     return (this.#s.all.all() as Array<LossRow & { synced_at: number | null }>).map((r) => ({
-      id: r.id,
-      device: r.device,
-      reason: r.reason,
-      count: r.count,
-      fromTs: r.from_ts,
-      toTs: r.to_ts,
-      recordedAt: r.recorded_at,
+      ...toLossEntry(r),
       synced: r.synced_at !== null,
     }));
   }
@@ -103,6 +84,18 @@ export class LossLedger {
   expire(before: number): number {
     return this.#s.expire.run(before).changes;
   }
+}
+
+function toLossEntry(r: LossRow): LossEntry {
+  return {
+    id: r.id,
+    device: r.device,
+    reason: r.reason,
+    count: r.count,
+    fromTs: r.from_ts,
+    toTs: r.to_ts,
+    recordedAt: r.recorded_at,
+  };
 }
 
 function prepare(db: Database.Database) {
