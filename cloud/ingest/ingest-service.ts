@@ -1,15 +1,12 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { AppError, formatIssues } from '../../shared/errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import type { Reading } from '../../shared/schemas/reading.ts';
-import { type RowRejection, SyncBatchRequest, type SyncBatchResponse } from '../../shared/schemas/sync.ts';
-import { monthStartUtc, type ReadingPartitions } from '../db/partitions.ts';
+import type { RowRejection, SyncBatchResponse } from '../../shared/schemas/sync.ts';
+import type { ReadingPartitions } from '../db/partitions.ts';
 import type { CloudMetrics } from '../observability/metrics.ts';
 import {
   claimBatch,
   countRejections,
-  type DeviceOwner,
   enrollDevices,
   findDevices,
   findSyncBatch,
@@ -20,11 +17,14 @@ import {
   upsertAlerts,
   upsertLosses,
 } from './ingest-repository.ts';
-import { CopyText, copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
-import { type CounterState, lockCounterStates } from './rollup-repository.ts';
-import { assignRollupTimes, type RollupReading } from './rollup-rules.ts';
-import { appendsAfter, applyRollups, type InsertedDeviceReadings } from './rollup-updater.ts';
-import { checkRows, type IndexedReading, type RowCheck } from './row-validation.ts';
+import { insertReadings } from './insert-readings.ts';
+import { type IngestInput, type PreparedBatch, prepareBatch } from './prepared-batch.ts';
+import { RetryBatch, sqlState } from './retry-batch.ts';
+import { lockCounterStates } from './rollup-repository.ts';
+import { applyRollups } from './rollup-updater.ts';
+import type { IndexedReading } from './row-validation.ts';
+
+export type { IngestInput };
 
 export type IngestMetrics = Pick<CloudMetrics, 'ingestRows' | 'ingestBatchSeconds' | 'rejections'>;
 
@@ -36,47 +36,7 @@ export interface IngestServiceDeps {
   partitions: ReadingPartitions;
 }
 
-export interface IngestInput {
-  /** The authenticated gateway. */
-  gatewayId: string;
-  /** The parsed JSON body; `ingest` clears it once validated, so the raw parse tree can be collected. */
-  body: unknown;
-  /** The `Idempotency-Key` header. */
-  idempotencyKey: string | undefined;
-}
-
-/** The validated batch without its raw readings (released once validated: see prepare). */
-type Batch = Omit<ReturnType<typeof SyncBatchRequest.parse>, 'readings'> & { readingCount: number };
-
-/** A batch after the checks that need no database: rows validated, COPY lines built, fingerprint taken. */
-interface PreparedBatch {
-  batch: Batch;
-  rows: RowCheck;
-  /** COPY text of the valid readings, in batch order. */
-  copy: CopyText;
-  /** Start (UTC) of every month the valid readings fall in: the partitions the batch needs. */
-  months: number[];
-  /** Per item index, the byte range of its line in `copy` (valid readings only; undefined for the others). */
-  lines: ([number, number] | undefined)[];
-  sha: string;
-  now: number;
-}
-
-/** Why a transaction attempt is thrown away and run again. */
-class RetryBatch extends Error {
-  constructor(
-    readonly reason: 'no_partition' | 'stored_row' | 'deadlock',
-    cause: unknown,
-  ) {
-    super(`ingest attempt abandoned: ${reason}`, { cause });
-  }
-}
-
 const MAX_ATTEMPTS = 3;
-
-function sqlState(err: unknown): string | undefined {
-  return (err as { code?: unknown }).code as string | undefined;
-}
 
 /**
  * `POST /api/v1/aicss/dados` without the HTTP: validates a sync batch, stores it exactly once and answers only
@@ -105,7 +65,7 @@ export class IngestService {
     // Only the validated copy, the COPY text and the fingerprint live on through the transaction: the raw
     // parse tree (thousands of objects) becomes garbage now, before it can be promoted to the old generation
     // while this batch waits on the database.
-    const prepared = await this.prepare(input);
+    const prepared = await prepareBatch(input, this.deps.clock);
     input.body = undefined;
     let response: SyncBatchResponse | undefined;
     let forceDedup = false;
@@ -130,63 +90,6 @@ export class IngestService {
       m.ingestBatchSeconds.observe((performance.now() - started) / 1000);
     }
     return response;
-  }
-
-  private async prepare(input: IngestInput): Promise<PreparedBatch> {
-    const parsed = SyncBatchRequest.safeParse(input.body);
-    if (!parsed.success) {
-      const issues = formatIssues(parsed.error.issues);
-      throw new AppError('validation_failed', `invalid sync batch: ${issues.slice(0, 3).join('; ')}`, {
-        details: { issues: issues.slice(0, 50) },
-      });
-    }
-    const { readings: items, ...rest } = parsed.data;
-    const batch: Batch = { ...rest, readingCount: items.length };
-    if (input.idempotencyKey === undefined || input.idempotencyKey === '') {
-      throw new AppError('bad_request', 'the Idempotency-Key header is required (equal to batchId)');
-    }
-    if (input.idempotencyKey !== batch.batchId) {
-      throw new AppError('bad_request', 'the Idempotency-Key header must equal the body batchId');
-    }
-    if (batch.gatewayId !== input.gatewayId) {
-      throw new AppError(
-        'forbidden',
-        `this token belongs to gateway ${input.gatewayId}, not ${batch.gatewayId}`,
-      );
-    }
-    const now = this.deps.clock();
-    const rows = await checkRows(items, now);
-    const lines: ([number, number] | undefined)[] = new Array(items.length);
-    // The fingerprint covers what the batch stores, in a normal form (the COPY line of each valid reading),
-    // not the bytes: the gateway appends a fresh `status` snapshot at every send of the same batch. It hashes
-    // the COPY text itself, in ranges between invalid items (the same digest as line by line).
-    const hash = createHash('sha256').update(`${batch.gatewayId}\n${batch.batchId}\n`);
-    const copy = new CopyText();
-    let hashed = 0;
-    let next = 0;
-    const months: number[] = [];
-    let monthFrom = Number.POSITIVE_INFINITY;
-    let monthTo = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < items.length; i++) {
-      const v = rows.valid[next];
-      if (v?.index === i) {
-        next++;
-        lines[i] = copy.appendReading(v.reading, batch.gatewayId);
-        const ts = v.reading.ts;
-        if (ts < monthFrom || ts >= monthTo) {
-          monthFrom = monthStartUtc(ts);
-          monthTo = nextMonthUtc(monthFrom);
-          if (!months.includes(monthFrom)) months.push(monthFrom);
-        }
-      } else {
-        hash.update(copy.buf.subarray(hashed, copy.length));
-        hashed = copy.length;
-        hash.update(`!${JSON.stringify(items[i]) ?? 'undefined'}\n`);
-      }
-    }
-    hash.update(copy.buf.subarray(hashed, copy.length));
-    hash.update(JSON.stringify(batch.alerts)).update('\n').update(JSON.stringify(batch.losses));
-    return { batch, rows, copy, months, lines, sha: hash.digest('hex'), now };
   }
 
   private async store(p: PreparedBatch, forceDedup: boolean): Promise<SyncBatchResponse> {
@@ -279,7 +182,7 @@ export class IngestService {
     const stateless = accepted.map((a) => a.reading.device).filter((d) => !states.has(d));
     if (stateless.length > 0)
       for (const [d, st] of await lockCounterStates(client, stateless)) states.set(d, st);
-    const inserted = await this.insertReadings(client, p, accepted, owners, states, forceDedup);
+    const inserted = await insertReadings(client, p, accepted, owners, states, forceDedup);
     await applyRollups(client, states, inserted.byDevice, { trustStates: !forceDedup });
     const alertsAccepted = await upsertAlerts(client, gw, gateway.siteId, batch.alerts);
     const lossesAccepted = await upsertLosses(client, gw, batch.losses);
@@ -340,102 +243,10 @@ export class IngestService {
     return found;
   }
 
-  /**
-   * COPY straight in when no reading can be stored already (per the locked counter states); otherwise the
-   * de-duplicating staging path. A unique violation on the straight path means a row got in outside ingest:
-   * the attempt is retried on the de-duplicating path.
-   */
-  private async insertReadings(
-    client: pg.PoolClient,
-    p: PreparedBatch,
-    accepted: readonly IndexedReading[],
-    owners: ReadonlyMap<string, DeviceOwner>,
-    states: ReadonlyMap<string, CounterState>,
-    forceDedup: boolean,
-  ): Promise<{ count: number; byDevice: Map<string, InsertedDeviceReadings> }> {
-    const groups = new Map<string, IndexedReading[]>();
-    for (const a of accepted) {
-      const list = groups.get(a.reading.device);
-      if (list) list.push(a);
-      else groups.set(a.reading.device, [a]);
-    }
-    // Per device in primary-key order; a row repeated within the batch is dropped here (it counts as a
-    // duplicate). Sorted input also makes the primary-key inserts of the COPY mostly sequential per device.
-    const byDevice = new Map<string, InsertedDeviceReadings>();
-    const lines: [number, number][] = [];
-    for (const [device, list] of groups) {
-      list.sort((a, b) => compareStored(a.reading, b.reading));
-      const readings: RollupReading[] = [];
-      let prev: Reading | undefined;
-      for (const { index, reading: r } of list) {
-        if (prev && compareStored(prev, r) === 0) continue;
-        prev = r;
-        lines.push(p.lines[index]!);
-        readings.push(toRollupReading(r));
-      }
-      byDevice.set(device, { siteId: owners.get(device)!.siteId, readings });
-    }
-    if (lines.length === 0) return { count: 0, byDevice };
-    const text = p.copy.gather(lines);
-    // Readings that all append to their device's chain cannot be stored already (see appendsAfter).
-    const dedup =
-      forceDedup ||
-      [...byDevice].some(([device, d]) => {
-        const state = states.get(device);
-        if (!state) return false;
-        assignRollupTimes(d.readings);
-        return !appendsAfter(state, d.readings);
-      });
-    if (!dedup) {
-      try {
-        await copyReadings(client, text);
-      } catch (err) {
-        if (sqlState(err) === '23505') throw new RetryBatch('stored_row', err);
-        throw err;
-      }
-      return { count: lines.length, byDevice };
-    }
-    const keys = new Set(
-      (await copyReadingsDeduplicated(client, text)).map((k) => `${k.device}|${k.ts}|${k.boot}|${k.seq}`),
-    );
-    let count = 0;
-    for (const [device, d] of byDevice) {
-      d.readings = d.readings.filter((r) => keys.has(`${device}|${r.ts}|${r.boot}|${r.seq}`));
-      count += d.readings.length;
-    }
-    return { count, byDevice };
-  }
-
   private countRejectionMetrics(rejected: readonly RowRejection[]): void {
     this.deps.metrics.ingestRows.inc({ result: 'rejected' }, rejected.length);
     for (const r of rejected) this.deps.metrics.rejections.inc({ reason: r.code });
   }
-}
-
-/** Start of the month after the month starting at `monthStart` (UTC). */
-function nextMonthUtc(monthStart: number): number {
-  const d = new Date(monthStart);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-}
-
-/** Primary-key order of a device's readings (ts, boot, seq): COPY order and in-batch repeats. */
-function compareStored(a: Reading, b: Reading): number {
-  return a.ts - b.ts || a.boot - b.boot || a.seq - b.seq;
-}
-
-function toRollupReading(r: Reading): RollupReading {
-  return {
-    ts: r.ts,
-    te: r.ts,
-    boot: r.boot,
-    seq: r.seq,
-    flags: r.flags,
-    voltageV: r.voltageV ?? null,
-    powerW: r.channels.map((c) => c.powerW ?? null),
-    energyWh: r.channels.map((c) => c.energyWh ?? null),
-    lampInternal: r.lampInternal ?? null,
-    lampExternal: r.lampExternal ?? null,
-  };
 }
 
 function rejectionCounts(
