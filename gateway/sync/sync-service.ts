@@ -10,11 +10,13 @@ import { backoffDelayMs } from './backoff.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { SyncBatchRepository, type SyncBatchRow } from './batches-repository.ts';
 import { ByteThrottle } from './byte-throttle.ts';
+import { LiveWindow } from './live-window.ts';
+import { PushedConfig } from './pushed-config.ts';
 import { buildStatusReport, type StatusExtras } from './status-report.ts';
+import { SyncAlerts } from './sync-alerts.ts';
 import { type SendOutcome, SyncClient } from './sync-client.ts';
 import { recordCommitted, recordRefused } from './sync-outcomes.ts';
 
-const KV_CONFIG_VERSION = 'sync.configVersion';
 /** Retry-After beyond this is treated as this (a misconfigured proxy must not park us for days). */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
@@ -79,6 +81,9 @@ export class SyncService {
   readonly #batches: SyncBatchRepository;
   readonly #builder: BatchBuilder;
   readonly #throttle: ByteThrottle;
+  readonly #live: LiveWindow;
+  readonly #alerts: SyncAlerts;
+  readonly #pushedConfig: PushedConfig;
   #client: SyncClient | undefined;
   #task: ScheduledTask | undefined;
   #offReading: (() => void) | undefined;
@@ -87,7 +92,6 @@ export class SyncService {
   #stopped = true;
   #state: SyncState = 'stopped';
   #newReadings = 0;
-  #samples: Array<{ at: number; maxId: number }> = [];
   #retryTimer: NodeJS.Timeout | undefined;
   #sleepTimer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
@@ -118,6 +122,9 @@ export class SyncService {
       clock: deps.clock,
     });
     this.#throttle = new ByteThrottle({ bytesPerSecond: deps.config.maxBytesPerSecond, clock: deps.clock });
+    this.#live = new LiveWindow(deps);
+    this.#alerts = new SyncAlerts(deps);
+    this.#pushedConfig = new PushedConfig(deps, this.#log);
   }
 
   start(): void {
@@ -140,7 +147,7 @@ export class SyncService {
     });
     this.#stopped = false;
     this.#state = 'idle';
-    this.#sample(clock());
+    this.#live.sample(clock());
     this.#task = cron.schedule(config.schedule, () => void this.syncNow(), {
       name: 'cds-sync',
       noOverlap: true,
@@ -195,7 +202,7 @@ export class SyncService {
       backoffUntil: this.#backoffUntil > this.#d.clock() ? this.#backoffUntil : null,
       pendingBatches: this.#batches.count(),
       backlog: this.#d.buffer.store.backlog(),
-      configVersion: this.#configVersion(),
+      configVersion: this.#pushedConfig.version(),
     };
   }
 
@@ -206,10 +213,10 @@ export class SyncService {
     const backlogMaxBytes = Math.max(16 * 1024, Math.min(config.maxBatchBytes, config.maxBytesPerSecond * 8));
     while (!this.#stopped) {
       const now = clock();
-      this.#sample(now);
+      this.#live.sample(now);
       if (now < this.#backoffUntil) return;
       let batch = this.#batches.oldestPending();
-      const floor = this.#liveFloor();
+      const floor = this.#live.floor();
       batch ??= this.#builder.build({
         kind: 'live',
         afterId: floor,
@@ -284,7 +291,7 @@ export class SyncService {
     at: number,
   ): Promise<void> {
     recordCommitted(this.#d.buffer, this.#batches, batch, response, at);
-    this.#authAlert(false, '');
+    this.#alerts.credentials(false, '');
     this.#backoffUntil = 0;
     this.#stats.consecutiveFailures = 0;
     this.#stats.batchesSent++;
@@ -307,16 +314,9 @@ export class SyncService {
         { batchId: batch.batchKey, rejected: response.rejected.length, codes },
         'cloud rejected rows: dead-lettered',
       );
-      this.#d.alertEngine?.raiseEvent({
-        rule: 'sync_dead_letter',
-        device: null,
-        subject: 'dead_letter',
-        severity: 'warning',
-        value: response.rejected.length,
-        message: `cloud rejected ${response.rejected.length} reading(s) of batch ${batch.batchKey} (${codes}); kept in the dead-letter table`,
-      });
+      this.#alerts.rowsRejected(batch, response.rejected.length, codes);
     }
-    if (response.config) await this.#applyConfig(response.config, at);
+    if (response.config) await this.#pushedConfig.apply(response.config, at);
   }
 
   #deadLetter(batch: SyncBatchRow, outcome: Extract<SendOutcome, { kind: 'refused' }>, at: number): void {
@@ -328,14 +328,7 @@ export class SyncService {
       { batchId: batch.batchKey, status: outcome.status, code: outcome.code, readings: batch.readingCount },
       `cloud refused a batch: dead-lettered (${outcome.message})`,
     );
-    this.#d.alertEngine?.raiseEvent({
-      rule: 'sync_dead_letter',
-      device: null,
-      subject: 'dead_letter',
-      severity: 'critical',
-      value: batch.readingCount,
-      message: `cloud refused batch ${batch.batchKey} (${outcome.status} ${outcome.code}: ${outcome.message}); ${batch.readingCount} reading(s) kept in the dead-letter table`,
-    });
+    this.#alerts.batchRefused(batch, outcome);
   }
 
   #failed(batch: SyncBatchRow, outcome: Extract<SendOutcome, { kind: 'retry' | 'auth' }>, at: number): void {
@@ -358,7 +351,7 @@ export class SyncService {
     const fields = { batchId: batch.batchKey, attempt, retryInMs: delay, status: outcome.status };
     if (outcome.kind === 'auth') {
       this.#log.error(fields, `cloud refused the gateway's credentials: ${outcome.error}`);
-      this.#authAlert(
+      this.#alerts.credentials(
         true,
         `the cloud refuses the gateway's credentials (${outcome.error}): check sync.token and the gateway's registration; readings stay in the buffer and sync keeps retrying`,
         outcome.status,
@@ -369,38 +362,11 @@ export class SyncService {
     this.#retryTimer.unref();
   }
 
-  #authAlert(active: boolean, message: string, status?: number): void {
-    this.#d.alertEngine?.reportCondition({
-      rule: 'sync_auth',
-      device: null,
-      subject: 'credentials',
-      severity: 'critical',
-      active,
-      message,
-      value: status ?? null,
-    });
-  }
-
-  async #applyConfig(push: CloudConfigPush, at: number): Promise<void> {
-    if (push.version <= this.#configVersion() || !this.#d.onConfig) return;
-    try {
-      await this.#d.onConfig(push);
-      this.#d.buffer.kv.set(KV_CONFIG_VERSION, push.version, at);
-      this.#log.info({ version: push.version }, 'applied config pushed by the cloud');
-    } catch (err) {
-      this.#log.error({ err, version: push.version }, 'could not apply the config pushed by the cloud');
-    }
-  }
-
-  #configVersion(): number {
-    return this.#d.buffer.kv.get<number>(KV_CONFIG_VERSION) ?? 0;
-  }
-
   #status(): GatewayStatusReport | undefined {
     const status = buildStatusReport({
       store: this.#d.buffer.store,
       extras: this.#d.statusProvider?.(),
-      configVersion: this.#configVersion(),
+      configVersion: this.#pushedConfig.version(),
       softwareVersion: this.#d.softwareVersion ?? '0.0.0',
       sentAt: this.#d.clock(),
     });
@@ -409,19 +375,6 @@ export class SyncService {
       return undefined;
     }
     return status.report;
-  }
-
-  /** Remembers the newest reading id over time: rows above the id of `liveWindowS` ago are live. */
-  #sample(now: number): void {
-    const last = this.#samples.at(-1);
-    if (!last || now - last.at >= 1000) this.#samples.push({ at: now, maxId: this.#d.buffer.store.maxId() });
-    const horizon = now - this.#d.config.liveWindowS * 1000;
-    while (this.#samples.length > 1 && this.#samples[1]!.at <= horizon) this.#samples.shift();
-  }
-
-  /** After `#sample` pruned, the first sample is the newest one at least `liveWindowS` old (or the first). */
-  #liveFloor(): number {
-    return this.#samples[0]?.maxId ?? 0;
   }
 
   #sleep(ms: number): Promise<void> {
