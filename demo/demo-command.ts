@@ -20,7 +20,11 @@ export function registerDemoCommand(program: Command): void {
     .option('--data-dir <dir>', 'where everything is kept (reused by the next run)', 'data')
     .option('--boards <n>', 'simulated AICSS boards', '5')
     .option('--tele-period <s>', 'seconds between readings of each board', '5')
-    .option('--history-days <n>', 'days of past readings generated on the first run (0 = none)', '21')
+    .option(
+      '--history-days <n>',
+      'days of past readings generated on the first run (0 = none; 28 lets the forecast report its backtest)',
+      '28',
+    )
     .option('--seed <text>', 'simulator seed (device ids derive from it)', 'cds-demo')
     .option('--cloud-port <port>', 'cloud HTTP port (default 8080, else a free one)')
     .option('--broker-port <port>', 'gateway MQTT port (default 1883, else a free one)')

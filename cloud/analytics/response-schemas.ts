@@ -152,7 +152,8 @@ export const ForecastOut = z.object({
       maeHourlyKwh: NumOrNull,
       days: z.array(z.object({ date: z.string(), actualKwh: Num, forecastKwh: Num })),
     })
-    .nullable(),
+    .nullable()
+    .describe('null until there are 3 weeks of history: 2 weeks to fit the weekly cycle, 1 week held out'),
   daily: z.array(
     z.object({
       date: z.string(),
