@@ -14,13 +14,16 @@ function dayStartUtc(ms: number): number {
   return Math.floor(ms / 86_400_000) * 86_400_000;
 }
 
-/** Hourly readings of dev-a1 for the four UTC days before today, with the middle two days empty. */
+/**
+ * Hourly readings of dev-a1 for the 18 UTC days before today, with days −3 and −2 empty: the consumption view
+ * shows the last four days (a gap inside), the forecast needs two weeks of history.
+ */
 function readings(now: number): Reading[] {
-  const start = dayStartUtc(now) - 4 * 86_400_000;
+  const start = dayStartUtc(now) - 18 * 86_400_000;
   const out: Reading[] = [];
   let e1 = 1000;
-  for (let h = 0; h < 96; h++) {
-    if (h >= 24 && h < 72) continue; // two UTC days without readings: one whole local day is empty
+  for (let h = 0; h < 18 * 24; h++) {
+    if (h >= 15 * 24 && h < 17 * 24) continue; // two UTC days without readings: one whole local day is empty
     e1 += 60; // 60 Wh per hour on channel 1
     const ts = start + h * HOUR + 30 * 60_000;
     out.push({
@@ -109,5 +112,19 @@ describe('dashboard in Chromium', () => {
     expect(values.length).toBeGreaterThan(0);
     expect(values.every((v) => v > 0)).toBe(true);
     expect(await page.textContent('#kpi-kwh')).toMatch(/kWh/);
+  });
+
+  it('shows the month-end forecast for the month by name', async () => {
+    await page.goto(`${base}/ui/#/previsao`);
+    const kpi = page.locator('#kpi-month-end');
+    await kpi.waitFor();
+    // The forecast's month (API: YYYY-MM-01), named as a bill names it: "novembro de 2026".
+    const month = new Date().toLocaleDateString('pt-BR', {
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'America/Sao_Paulo',
+    });
+    expect(await kpi.textContent()).toContain(`Fim de ${month}`);
+    expect(await kpi.textContent()).toMatch(/kWh/);
   });
 });

@@ -47,3 +47,11 @@ export function fmtTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString('pt-BR');
 }
+
+/** `2026-11` or `2026-11-01` → `novembro de 2026` (the month named as a bill names it). */
+export function fmtMonth(isoMonth: string): string {
+  const m = /^(\d{4})-(\d{2})/.exec(isoMonth);
+  if (!m) return isoMonth;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 15));
+  return d.toLocaleDateString('pt-BR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+}

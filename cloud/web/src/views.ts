@@ -1,6 +1,6 @@
 import { get } from './api.ts';
 import { barChart } from './chart.ts';
-import { fmt, fmtTime, h } from './dom.ts';
+import { fmt, fmtMonth, fmtTime, h } from './dom.ts';
 
 interface DeviceStatus {
   deviceId: string;
@@ -304,8 +304,8 @@ export async function previsaoView(): Promise<HTMLElement> {
         { class: 'kpis' },
         h(
           'div',
-          { class: 'kpi' },
-          `Fim de ${f.monthEnd.month}`,
+          { class: 'kpi', id: 'kpi-month-end' },
+          `Fim de ${fmtMonth(f.monthEnd.month)}`,
           h('b', {}, `${fmt(f.monthEnd.totalKwh, 1)} kWh`),
           `${fmt(f.monthEnd.lowerKwh, 1)}–${fmt(f.monthEnd.upperKwh, 1)}`,
         ),
