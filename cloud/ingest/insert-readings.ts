@@ -5,7 +5,7 @@ import type { PreparedBatch } from './prepared-batch.ts';
 import { copyReadings, copyReadingsDeduplicated } from './readings-repository.ts';
 import { RetryBatch, sqlState } from './retry-batch.ts';
 import type { CounterState } from './rollup-repository.ts';
-import { assignRollupTimes, type RollupReading } from './rollup-rules.ts';
+import { assignRollupTimes, type RollupReading, toRollupReading } from './rollup-rules.ts';
 import { appendsAfter, type InsertedDeviceReadings } from './rollup-updater.ts';
 import type { IndexedReading } from './row-validation.ts';
 
@@ -78,20 +78,4 @@ export async function insertReadings(
 /** Primary-key order of a device's readings (ts, boot, seq): COPY order and in-batch repeats. */
 function compareStored(a: Reading, b: Reading): number {
   return a.ts - b.ts || a.boot - b.boot || a.seq - b.seq;
-}
-
-/** What the hourly rollups fold of a stored reading; te starts as ts (assignRollupTimes sets it later). */
-function toRollupReading(r: Reading): RollupReading {
-  return {
-    ts: r.ts,
-    te: r.ts,
-    boot: r.boot,
-    seq: r.seq,
-    flags: r.flags,
-    voltageV: r.voltageV ?? null,
-    powerW: r.channels.map((c) => c.powerW ?? null),
-    energyWh: r.channels.map((c) => c.energyWh ?? null),
-    lampInternal: r.lampInternal ?? null,
-    lampExternal: r.lampExternal ?? null,
-  };
 }

@@ -1,4 +1,4 @@
-import { BOARD_FLAGS } from '../../shared/schemas/reading.ts';
+import { BOARD_FLAGS, type Reading } from '../../shared/schemas/reading.ts';
 
 /**
  * The hourly rollup of one device, as pure functions shared by the incremental path (in-order data, folded
@@ -58,6 +58,22 @@ export interface RollupReading {
   energyWh: (number | null)[];
   lampInternal: boolean | null;
   lampExternal: boolean | null;
+}
+
+/** What the hourly rollups fold of a stored reading; te starts as ts (assignRollupTimes sets it later). */
+export function toRollupReading(r: Reading): RollupReading {
+  return {
+    ts: r.ts,
+    te: r.ts,
+    boot: r.boot,
+    seq: r.seq,
+    flags: r.flags,
+    voltageV: r.voltageV ?? null,
+    powerW: r.channels.map((c) => c.powerW ?? null),
+    energyWh: r.channels.map((c) => c.energyWh ?? null),
+    lampInternal: r.lampInternal ?? null,
+    lampExternal: r.lampExternal ?? null,
+  };
 }
 
 /** A position in a device's chain. */

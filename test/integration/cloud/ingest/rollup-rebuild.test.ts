@@ -8,6 +8,7 @@ import {
   compareChain,
   foldReadings,
   type RollupReading,
+  toRollupReading,
 } from '../../../../cloud/ingest/rollup-rules.ts';
 import { BOARD_FLAGS, GATEWAY_FLAGS, type Reading } from '../../../../shared/schemas/reading.ts';
 import {
@@ -64,18 +65,8 @@ function history(device: string): Reading[] {
 }
 
 function pureFold(rs: readonly Reading[]) {
-  const chain: RollupReading[] = rs.map((r) => ({
-    ts: r.ts,
-    te: r.ts,
-    boot: r.boot,
-    seq: r.seq,
-    flags: r.flags,
-    voltageV: r.voltageV ?? null,
-    powerW: r.channels.map((c) => c.powerW ?? null),
-    energyWh: r.channels.map((c) => c.energyWh ?? null),
-    lampInternal: r.lampInternal ?? null,
-    lampExternal: r.lampExternal ?? null,
-  }));
+  const chain: RollupReading[] = rs.map(toRollupReading);
+
   assignRollupTimes(chain);
   return [...foldReadings([], chain.sort(compareChain)).values()].map((h) => [
     h.hourStart,

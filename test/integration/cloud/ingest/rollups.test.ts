@@ -7,6 +7,7 @@ import {
   foldReadings,
   type HourRollup,
   type RollupReading,
+  toRollupReading,
 } from '../../../../cloud/ingest/rollup-rules.ts';
 import { BOARD_FLAGS, GATEWAY_FLAGS, type Reading } from '../../../../shared/schemas/reading.ts';
 import {
@@ -278,22 +279,7 @@ describe('hourly rollups at ingest', () => {
 
 /** The device's readings in chain order with their rollup times: the input of the pure fold. */
 function chainOf(rs: readonly Reading[]): RollupReading[] {
-  const out = rs.map(toRollup);
+  const out = rs.map(toRollupReading);
   assignRollupTimes(out);
   return out.sort(compareChain);
-}
-
-function toRollup(r: Reading): RollupReading {
-  return {
-    ts: r.ts,
-    te: r.ts,
-    boot: r.boot,
-    seq: r.seq,
-    flags: r.flags,
-    voltageV: r.voltageV ?? null,
-    powerW: r.channels.map((c) => c.powerW ?? null),
-    energyWh: r.channels.map((c) => c.energyWh ?? null),
-    lampInternal: r.lampInternal ?? null,
-    lampExternal: r.lampExternal ?? null,
-  };
 }
