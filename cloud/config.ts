@@ -129,6 +129,15 @@ export const CloudConfig = z
           .positive()
           .default(SYNC_LIMITS.maxWireBytes)
           .describe('Largest sync body on the wire (compressed), bytes'),
+        syncBatchRetentionDays: z
+          .number()
+          .int()
+          .min(0)
+          .default(30)
+          .describe(
+            'Days the stored answer of each sync batch is kept for re-sends (0 = forever); a batch re-sent ' +
+              'later is de-duplicated by its readings instead',
+          ),
       })
       .strict()
       .prefault({}),

@@ -6,10 +6,11 @@ import type { CloudApp, CloudDeps } from '../app.ts';
 import { ReadingPartitions } from '../db/partitions.ts';
 import { readLimitedBody } from './body-reader.ts';
 import { type IngestMetrics, IngestService } from './ingest-service.ts';
+import { SyncBatchRetention } from './sync-batch-retention.ts';
 
 export interface IngestRouteDeps extends Pick<CloudDeps, 'log' | 'pool' | 'clock'> {
   metrics: IngestMetrics;
-  config: { ingest: { maxBodyBytes: number; maxWireBytes: number } };
+  config: { ingest: { maxBodyBytes: number; maxWireBytes: number; syncBatchRetentionDays: number } };
 }
 
 export const INGEST_PATH = '/api/v1/aicss/dados';
@@ -26,8 +27,20 @@ export async function registerIngestRoutes(app: CloudApp, deps: IngestRouteDeps)
   const partitions = new ReadingPartitions({ pool: deps.pool, log: deps.log, clock: deps.clock });
   const service = new IngestService({ ...deps, partitions });
   const limits = deps.config.ingest;
-  app.addHook('onReady', () => partitions.start());
-  app.addHook('onClose', () => partitions.stop());
+  const retention = new SyncBatchRetention({
+    pool: deps.pool,
+    log: deps.log,
+    clock: deps.clock,
+    retentionDays: limits.syncBatchRetentionDays,
+  });
+  app.addHook('onReady', async () => {
+    await partitions.start();
+    retention.start();
+  });
+  app.addHook('onClose', async () => {
+    await retention.stop();
+    await partitions.stop();
+  });
 
   await app.register(async (scope: CloudApp) => {
     scope.removeAllContentTypeParsers();

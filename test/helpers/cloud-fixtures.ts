@@ -143,6 +143,7 @@ export async function startIngestApp(
       ingest: {
         maxBodyBytes: opts.maxBodyBytes ?? SYNC_LIMITS.maxBodyBytes,
         maxWireBytes: opts.maxWireBytes ?? SYNC_LIMITS.maxWireBytes,
+        syncBatchRetentionDays: 30,
       },
     },
   });
