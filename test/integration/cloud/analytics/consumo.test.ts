@@ -176,10 +176,25 @@ describe('GET /api/v1/analytics/consumo', () => {
     await insertRollups(cloud.pool, rows);
     const body = (await consumo(`siteId=${SEED.siteB}&from=2024-01-01&to=2024-01-31&interval=month`)).json();
     expect(body.buckets[0].kwh).toBe(186); // 744 h × 250 Wh
+    // The 2024-01 rows of test/fixtures/aneel/samp-2024-cocel-residencial.SYNTHETIC.csv (COCEL, class
+    // Residencial, CATIVO, not refaturamento): `Energia TE (kWh)` 1 500 000 (Residencial) + 40 000 (baixa renda
+    // – faixa 03) = 1 540 000 kWh; `Número de consumidores` 10 000 + `Número de Consumidores` 300 = 10 300.
+    // Left out: the refaturamento row (5 consumers), the LIVRE row (9 999 kWh) and the Comercial row (777 777 kWh).
+    const sampKwh = 1_500_000 + 40_000;
+    const sampConsumers = 10_000 + 300;
+    const perConsumer = sampKwh / sampConsumers; // 149,5146 kWh
     const r = body.regional[0];
-    expect(r.month).toBe('2024-01-01');
-    expect(r.regionalKwhPerConsumer).toBeGreaterThan(0);
-    expect(r.ratio).toBeCloseTo(186 / r.regionalKwhPerConsumer, 3);
+    expect(r).toEqual({
+      month: '2024-01-01',
+      kwh: 186,
+      daysCovered: 31,
+      daysInMonth: 31,
+      regionalKwhPerConsumer: 149.51,
+      ratio: 1.244, // 186 / 149,5146 = 1,24403
+      note: null,
+    });
+    expect(r.regionalKwhPerConsumer).toBe(Math.round(perConsumer * 100) / 100);
+    expect(r.ratio).toBe(Math.round((186 / perConsumer) * 1e4) / 1e4);
   });
 
   it('requires a viewer and exactly one scope', async () => {
