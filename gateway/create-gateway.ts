@@ -291,7 +291,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   function applyPush(push: CloudConfigPush, b: GatewayBuffer, engine: AlertEngine): void {
-    const { config: next, ignored } = applyCloudOverrides(config, push.config);
+    // A push is the cloud's whole override set: it replaces the previous one, so it goes over the file's
+    // config, as at start (over the running config, an override the cloud dropped would stay until restart).
+    const { config: next, ignored } = applyCloudOverrides(deps.config, push.config);
     if (ignored.length > 0)
       log.warn({ ignored, version: push.version }, 'cloud config keys the gateway does not take');
     engine.updateConfig(next.alerts);
