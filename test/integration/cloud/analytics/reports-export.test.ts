@@ -80,6 +80,115 @@ afterEach(() => {
 
 const get = (url: string) => cloud.app.inject({ method: 'GET', url, headers: cloud.auth('viewer') });
 
+const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+interface ReportJson {
+  period: { from: string; to: string };
+  energy: { kwh: number; kwhInternal: number; kwhExternal: number };
+  cost: { netRs: number | null; grossRs: number | null };
+  dataQuality: {
+    completeness: number | null;
+    missingHours: number;
+    receivedReadings: number;
+    expectedReadings: number;
+  };
+  daily: {
+    date: string;
+    kwh: number | null;
+    kwhInternal: number | null;
+    kwhExternal: number | null;
+    netRs: number | null;
+    grossRs: number | null;
+    completeness: number | null;
+    missingHours: number;
+  }[];
+}
+
+interface ConsumoDay {
+  start: string;
+  end: string;
+  kwh: number | null;
+  kwhInternal: number | null;
+  kwhExternal: number | null;
+  missingHours: number;
+  expectedReadings: number;
+  receivedReadings: number;
+  completeness: number | null;
+  cost: { netRs: number; grossRs: number | null } | null;
+}
+
+/** The report's days and totals against GET …/consumo?interval=day of the same site and local days. */
+async function expectReportMatchesDailyConsumo(report: ReportJson, from: string, to: string): Promise<void> {
+  const res = await get(`/api/v1/analytics/consumo?siteId=${SEED.siteA}&from=${from}&to=${to}&interval=day`);
+  expect(res.statusCode).toBe(200);
+  const consumo = res.json();
+  const days: ConsumoDay[] = consumo.buckets;
+  // Local midnight to local midnight (America/Sao_Paulo, UTC−3).
+  expect(days[0]!.start).toBe(`${from}T00:00:00-03:00`);
+  expect(days.at(-1)!.start).toBe(`${to}T00:00:00-03:00`);
+  expect(report.daily).toEqual(
+    days.map((d) => ({
+      date: d.start.slice(0, 10),
+      kwh: d.kwh,
+      kwhInternal: d.kwhInternal,
+      kwhExternal: d.kwhExternal,
+      netRs: d.cost?.netRs ?? null,
+      grossRs: d.cost?.grossRs ?? null,
+      completeness: d.completeness,
+      missingHours: d.missingHours,
+    })),
+  );
+  const sum = (f: (d: ConsumoDay) => number | null | undefined) => days.reduce((s, d) => s + (f(d) ?? 0), 0);
+  expect(report.energy).toMatchObject({
+    kwh: r4(sum((d) => d.kwh)),
+    kwhInternal: r4(sum((d) => d.kwhInternal)),
+    kwhExternal: r4(sum((d) => d.kwhExternal)),
+  });
+  expect(report.energy.kwh).toBe(consumo.totals.kwh);
+  expect(report.cost.netRs).toBe(r4(sum((d) => d.cost?.netRs)));
+  expect(report.cost.netRs).toBe(consumo.totals.netRs);
+  expect(report.cost.grossRs).toBe(r4(sum((d) => d.cost?.grossRs)));
+  expect(report.cost.grossRs).toBe(consumo.totals.grossRs);
+  expect(report.dataQuality).toMatchObject({
+    missingHours: sum((d) => d.missingHours),
+    receivedReadings: sum((d) => d.receivedReadings),
+    expectedReadings: sum((d) => d.expectedReadings),
+    completeness: consumo.totals.completeness,
+  });
+}
+
+/** The CSV form of a report: one row per day as in the JSON, then TOTAL with the JSON totals. */
+function expectCsvMatchesReport(bytes: Buffer, report: ReportJson): void {
+  const csv = parseCsvStrictly(bytes, {
+    header: 'date,kwh,kwh_internal,kwh_external,net_rs,gross_rs,completeness,missing_hours',
+    character: ['date'],
+  });
+  expect(csv.rows).toEqual([
+    ...report.daily.map((d) => ({
+      date: d.date,
+      kwh: d.kwh,
+      kwh_internal: d.kwhInternal,
+      kwh_external: d.kwhExternal,
+      net_rs: d.netRs,
+      gross_rs: d.grossRs,
+      completeness: d.completeness,
+      missing_hours: d.missingHours,
+    })),
+    {
+      date: 'TOTAL',
+      kwh: report.energy.kwh,
+      kwh_internal: report.energy.kwhInternal,
+      kwh_external: report.energy.kwhExternal,
+      net_rs: report.cost.netRs,
+      gross_rs: report.cost.grossRs,
+      completeness: report.dataQuality.completeness,
+      missing_hours: report.dataQuality.missingHours,
+    },
+  ]);
+  expect(csv.rows[0]!.date).toBe(report.period.from);
+  expect(csv.rows.at(-2)!.date).toBe(report.period.to);
+}
+
 describe('GET /api/v1/export/scr', () => {
   it('streams raw readings as a CSV R reads as is: header, ISO timestamps, NA for missing', async () => {
     const res = await get(`/api/v1/export/scr?deviceId=${SEED.deviceA}&from=2026-07-01&to=2026-07-02`);
@@ -176,6 +285,83 @@ describe('reports', () => {
     expect(parsed.rows).toHaveLength(32);
     expect(parsed.rows[31]!.date).toBe('TOTAL');
     expect(parsed.rows[5]).toMatchObject({ date: '2026-07-06', kwh: null, net_rs: null, missing_hours: 24 });
+  });
+
+  it('builds the last complete ISO week in the site time zone, JSON and CSV, totals = the daily consumo of that week', async () => {
+    // Sunday 2026-07-12 23:00 local = Monday 2026-07-13 02:00 UTC: the last complete week is the one of
+    // Monday 29 June → Sunday 5 July (in UTC it would already be 6 → 12 July, a week without data).
+    const before = cloud.clock.now();
+    cloud.clock.set(Date.parse('2026-07-13T02:00:00Z'));
+    try {
+      const res = await get(`/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=weekly`);
+      expect(res.statusCode).toBe(200);
+      const json = res.json();
+      expect(json.kind).toBe('weekly');
+      expect(json.period).toEqual({ from: '2026-06-29', to: '2026-07-05', timeZone: 'America/Sao_Paulo' });
+      const days = [
+        '2026-06-29',
+        '2026-06-30',
+        '2026-07-01',
+        '2026-07-02',
+        '2026-07-03',
+        '2026-07-04',
+        '2026-07-05',
+      ];
+      expect(json.daily.map((d: { date: string }) => d.date)).toEqual(days);
+      // Everything that was sent: 287 counter steps × 13 Wh; 1 July 143 steps (1,859 kWh), 2 July 144 (1,872).
+      expect(json.energy.kwh).toBe(3.731);
+      // 1 859 Wh × 903,29 R$/MWh = 1,67922 → 1,6792; 1 872 Wh × 903,29 = 1,69096 → 1,6910 (Verde, provisional).
+      expect(json.cost).toMatchObject({ netRs: 3.3702, provisional: true, bill: null });
+      expect(json.dataQuality).toMatchObject({ receivedReadings: sent.length, missingHours: 3 * 24 + 1 });
+      await expectReportMatchesDailyConsumo(json, '2026-06-29', '2026-07-05');
+      // An explicit day of the same week gives the same period.
+      const byDate = (
+        await get(`/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=weekly&date=2026-07-05`)
+      ).json();
+      expect(byDate.period).toEqual(json.period);
+      const csv = await get(`/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=weekly&format=csv`);
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-disposition']).toBe(
+        `attachment; filename="cds-weekly-${SEED.siteA}-2026-06-29.csv"`,
+      );
+      expectCsvMatchesReport(csv.rawPayload, json);
+    } finally {
+      cloud.clock.set(before);
+    }
+  });
+
+  it('builds a custom from/to report bounded by local midnights, JSON and CSV, totals = the daily consumo of the range', async () => {
+    // 30 June → 1 July local: only 1 July's readings count (143 steps × 13 Wh = 1,859 kWh). With UTC day
+    // bounds the last 3 local hours of 1 July would fall out and nothing of 2 July would come in.
+    const json = (
+      await get(`/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=custom&from=2026-06-30&to=2026-07-01`)
+    ).json();
+    expect(json.kind).toBe('custom');
+    expect(json.period).toEqual({ from: '2026-06-30', to: '2026-07-01', timeZone: 'America/Sao_Paulo' });
+    expect(json.daily.map((d: { date: string }) => d.date)).toEqual(['2026-06-30', '2026-07-01']);
+    expect(json.energy.kwh).toBe(1.859);
+    expect(json.cost.netRs).toBe(1.6792);
+    expect(json.dataQuality).toMatchObject({ receivedReadings: 144 - 6, missingHours: 1 });
+    await expectReportMatchesDailyConsumo(json, '2026-06-30', '2026-07-01');
+    const csv = await get(
+      `/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=custom&from=2026-06-30&to=2026-07-01&format=csv`,
+    );
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-disposition']).toBe(
+      `attachment; filename="cds-custom-${SEED.siteA}-2026-06-30.csv"`,
+    );
+    expectCsvMatchesReport(csv.rawPayload, json);
+    // A custom report needs both ends, in order.
+    expect(
+      (await get(`/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=custom&from=2026-07-01`)).statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await get(
+          `/api/v1/analytics/relatorios?siteId=${SEED.siteA}&kind=custom&from=2026-07-02&to=2026-07-01`,
+        )
+      ).statusCode,
+    ).toBe(400);
   });
 
   it('keeps a report generated on request and serves it for download', async () => {
