@@ -19,6 +19,8 @@ import { recordCommitted, recordRefused } from './sync-outcomes.ts';
 
 /** Retry-After beyond this is treated as this (a misconfigured proxy must not park us for days). */
 const MAX_RETRY_AFTER_MS = 3_600_000;
+/** What goes between the batch body and the status report appended to it. */
+const STATUS_KEY = ',"status":';
 
 export type { StatusExtras } from './status-report.ts';
 
@@ -215,6 +217,9 @@ export class SyncService {
       const now = clock();
       this.#live.sample(now);
       if (now < this.#backoffUntil) return;
+      // The status goes into the body at send time: the batch leaves room for it within maxBatchBytes.
+      const status = this.#statusJson();
+      const statusBytes = status === '' ? 0 : STATUS_KEY.length + Buffer.byteLength(status);
       let batch = this.#batches.oldestPending();
       const floor = this.#live.floor();
       batch ??= this.#builder.build({
@@ -222,7 +227,7 @@ export class SyncService {
         afterId: floor,
         uptoId: Number.MAX_SAFE_INTEGER,
         maxReadings: config.maxReadingsPerBatch,
-        maxBytes: config.maxBatchBytes,
+        maxBytes: config.maxBatchBytes - statusBytes,
       });
       if (!batch && buffer.store.selectUnbatched(0, floor, 1).length === 0) break;
       if (!batch || batch.kind === 'backlog') {
@@ -237,18 +242,28 @@ export class SyncService {
         afterId: 0,
         uptoId: floor,
         maxReadings: config.maxReadingsPerBatch,
-        maxBytes: backlogMaxBytes,
+        maxBytes: backlogMaxBytes - statusBytes,
       });
       if (!batch) break;
-      if (!(await this.#send(batch))) return;
+      if (!(await this.#send(batch, status))) return;
     }
     if (!this.#stopped) this.#state = 'idle';
   }
 
-  async #send(batch: SyncBatchRow): Promise<boolean> {
-    const { clock, bus } = this.#d;
-    const status = this.#status();
-    const json = status ? `${batch.body.slice(0, -1)},"status":${JSON.stringify(status)}}` : batch.body;
+  /** `status`: the JSON of the status report, added to the body only if the body stays within maxBatchBytes. */
+  async #send(batch: SyncBatchRow, status: string): Promise<boolean> {
+    const { clock, bus, config } = this.#d;
+    let json = batch.body;
+    if (status !== '') {
+      // A batch persisted earlier (re-sent after a restart) had room for the status of that time.
+      if (Buffer.byteLength(json) + STATUS_KEY.length + Buffer.byteLength(status) <= config.maxBatchBytes)
+        json = `${json.slice(0, -1)}${STATUS_KEY}${status}}`;
+      else
+        this.#log.warn(
+          { batchId: batch.batchKey, statusBytes: Buffer.byteLength(status) },
+          'status report left out of the batch: it would exceed sync.maxBatchBytes',
+        );
+    }
     this.#state = 'sending';
     this.#stats.lastAttemptAt = clock();
     const outcome = await this.#client!.send(batch.batchKey, json);
@@ -360,6 +375,12 @@ export class SyncService {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.syncNow(), delay);
     this.#retryTimer.unref();
+  }
+
+  /** The status report as JSON, '' when it is invalid (the batch then goes without it). */
+  #statusJson(): string {
+    const status = this.#status();
+    return status ? JSON.stringify(status) : '';
   }
 
   #status(): GatewayStatusReport | undefined {

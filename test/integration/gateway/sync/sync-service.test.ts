@@ -4,6 +4,7 @@ import { AlertsConfig } from '../../../../gateway/config/core-config.ts';
 import { silentLogger } from '../../../../shared/log.ts';
 import type { Reading } from '../../../../shared/schemas/reading.ts';
 import { CaptureSink } from '../alerts/alert-harness.ts';
+import { makeReading } from '../buffer/reading-fixture.ts';
 import { type SyncHarness, syncHarness } from './sync-harness.ts';
 
 let h: SyncHarness | undefined;
@@ -68,6 +69,62 @@ describe('SyncService against the fake cloud', () => {
       state: 'idle',
       pendingBatches: 0,
     });
+  });
+
+  it('keeps every request body within maxBatchBytes (uncompressed), status included; each reading, alert and loss once', async () => {
+    const maxBatchBytes = 16 * 1024; // the smallest cap the config takes
+    // A status report of 100 devices (~8 KB): the batch must leave room for it.
+    const devices = Array.from({ length: 100 }, (_, i) => ({
+      device: `aicss-status-${i}`,
+      lastSeenAt: Date.now(),
+      rejectedByCode: { crc_mismatch: i },
+    }));
+    h = await syncHarness(
+      { maxBatchBytes, maxReadingsPerBatch: 5000 },
+      { statusProvider: () => ({ rejectedByCode: { crc_mismatch: 4950 }, devices }) },
+    );
+    await h.store(0, 400); // backlog: many caps of JSON
+    // Alert changes and loss entries that alone exceed the cap (non-ASCII text: bytes, not characters).
+    for (let i = 0; i < 60; i++)
+      h.t.buffer.alerts.insertRaised({
+        id: `big-${i}`,
+        key: `voltage_critical:aicss-a1b2c0:v${i}`,
+        device: 'aicss-a1b2c0',
+        rule: 'voltage_critical',
+        severity: 'critical',
+        raisedAt: Date.now(),
+        value: 88,
+        threshold: 110,
+        message: `tensão 88 V na faixa crítica (fora de 110–135 V, PRODIST Módulo 8) — ${'é'.repeat(100)}`,
+      });
+    for (let i = 0; i < 60; i++)
+      h.t.buffer.losses.record({
+        device: `aicss-lost-${i}`,
+        reason: 'buffer_full_dropped',
+        count: i + 1,
+        fromTs: 1,
+        toTs: 2,
+      });
+    const oneReading = JSON.stringify(makeReading(0)).length;
+    expect(400 * oneReading).toBeGreaterThan(8 * maxBatchBytes);
+    h.sync.start();
+    await h.until(() => h!.sync.stats().backlog.count === 0 && h!.t.buffer.alerts.unsyncedCount() === 0);
+    await h.store(400, 200); // live: stored while the service runs
+    void h.sync.syncNow();
+    await h.until(() => h!.sync.stats().backlog.count === 0);
+
+    expectExactlyOnce(h, 600);
+    expect(h.cloud.alerts.size).toBe(60);
+    expect([...h.cloud.losses.values()].reduce((a, l) => a + l.count, 0)).toBe((60 * 61) / 2);
+    const reqs = h.cloud.requests;
+    expect(reqs.every((r) => r.outcome === 'committed')).toBe(true);
+    expect(reqs.reduce((a, r) => a + r.readings, 0)).toBe(600);
+    for (const r of reqs) expect(r.bodyBytes).toBeLessThanOrEqual(maxBatchBytes);
+    // The room was left for the status: every request carried it.
+    expect(h.cloud.statuses).toHaveLength(reqs.length);
+    // Batches are filled up to the cap, not cut needlessly small.
+    const total = reqs.reduce((a, r) => a + r.bodyBytes, 0);
+    expect(reqs.length).toBeLessThanOrEqual(Math.ceil(total / (maxBatchBytes / 2)));
   });
 
   it('outage (connection refused) then recovery: backs off, nothing lost, nothing duplicated', async () => {
