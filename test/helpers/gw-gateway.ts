@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
 import { SerialPort } from 'serialport';
+import { decodeReadingRow, type ReadingColumns } from '../../gateway/buffer/reading-codec.ts';
 import type { GatewayConfigInput } from '../../gateway/config/config-schema.ts';
 import { parseConfig } from '../../gateway/config/load-config.ts';
 import { createGateway, type Gateway } from '../../gateway/create-gateway.ts';
 import type { OpenPort } from '../../gateway/serial/serial-source.ts';
 import { silentLogger } from '../../shared/log.ts';
+import type { Reading } from '../../shared/schemas/reading.ts';
 import { tempDir } from './temp-dir.ts';
 
 /**
@@ -19,6 +21,8 @@ export interface TestGateway {
   httpUrl: string;
   /** Reads the stored readings straight from the SQLite file (a separate read-only connection). */
   storedKeys(): Array<{ device: string; boot: number; seq: number }>;
+  /** The stored readings, decoded, in storage order (also straight from the SQLite file). */
+  storedReadings(device?: string): Reading[];
   /** Stops the gateway and removes its folder (unless `opts.dir` was given). */
   close(): Promise<void>;
   /** Stops the gateway, keeping its folder (to start another one on it). */
@@ -72,6 +76,20 @@ export async function startTestGateway(
           boot: number;
           seq: number;
         }>;
+      } finally {
+        db.close();
+      }
+    },
+    storedReadings(device) {
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const sql = 'select device, boot, seq, ts, body from readings';
+        const rows = (
+          device === undefined
+            ? db.prepare(`${sql} order by id`).all()
+            : db.prepare(`${sql} where device = ? order by id`).all(device)
+        ) as ReadingColumns[];
+        return rows.map(decodeReadingRow);
       } finally {
         db.close();
       }
