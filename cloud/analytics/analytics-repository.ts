@@ -254,11 +254,16 @@ export class AnalyticsRepository {
     return rows.map((r) => ({ rule: r.rule, severity: r.severity, count: Number(r.n) }));
   }
 
-  /** Per-row ingest rejections and gateway-reported losses of a scope's devices in a day range. */
+  /**
+   * Per-row ingest rejections and gateway-reported losses of a scope's devices in a day range. With
+   * `siteId` (a whole-site report), the ledger entries a gateway of that site sent without a device (the
+   * sync protocol allows `device: null`) count too: they concern the site and have no other place to show.
+   */
   async dataQuality(
     deviceIds: string[],
     fromMs: number,
     toMs: number,
+    siteId: string | null = null,
   ): Promise<{ rejected: number; lost: number }> {
     const { rows } = await this.db.query<{ rejected: string; lost: string }>(
       `select
@@ -266,9 +271,11 @@ export class AnalyticsRepository {
            where device_id = any($1::text[]) and day >= ($2::timestamptz)::date and day < ($3::timestamptz)::date)
            as rejected,
          (select coalesce(sum(count), 0) from losses
-           where device_id = any($1::text[]) and coalesce(to_ts, from_ts, recorded_at) >= $2
+           where (device_id = any($1::text[])
+                  or (device_id is null and gateway_id in (select gateway_id from gateways where site_id = $4)))
+             and coalesce(to_ts, from_ts, recorded_at) >= $2
              and coalesce(from_ts, to_ts, recorded_at) < $3) as lost`,
-      [deviceIds, new Date(fromMs), new Date(toMs)],
+      [deviceIds, new Date(fromMs), new Date(toMs), siteId],
     );
     return { rejected: Number(rows[0]?.rejected ?? 0), lost: Number(rows[0]?.lost ?? 0) };
   }

@@ -41,6 +41,7 @@ export async function buildReport(
       scope.devices.map((d) => d.deviceId),
       range.fromMs,
       range.toMs,
+      scope.kind === 'site' ? scope.site.siteId : null,
     ),
   ]);
   const pricingInputs: PricingInputs = {

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReportScheduler } from '../../../../cloud/analytics/reports/report-scheduler.ts';
 import { silentLogger } from '../../../../shared/log.ts';
+import type { LossEntry } from '../../../../shared/schemas/sync.ts';
 import { SEED } from '../../../helpers/cloud-app.ts';
 import { batch, reading } from '../../../helpers/cloud-fixtures.ts';
 import { type AnalyticsCloud, configureSite, createAnalyticsCloud } from './helpers/analytics-fixture.ts';
@@ -427,5 +428,88 @@ describe('reports', () => {
     expect(await scheduler.runOnce()).toEqual([]);
     const files = await readdir(join(cloud.reportsDir, SEED.siteA));
     expect(files).toContain(`site-${SEED.siteA}-monthly-2026-07-01_2026-07-31.csv`);
+  });
+});
+
+describe('reports: the gateway loss ledger in data quality', () => {
+  /** 'MM-DD HH:MM' in 2026, America/Sao_Paulo (UTC−3) → epoch ms. */
+  const at = (local: string) => Date.parse(`2026-${local.replace(' ', 'T')}:00-03:00`);
+  const loss = (
+    id: string,
+    device: string | null,
+    count: number,
+    span: [string, string] | null,
+    recorded: string,
+  ) => ({
+    id,
+    device,
+    reason: 'buffer_full_dropped',
+    count,
+    fromTs: span ? at(span[0]) : null,
+    toTs: span ? at(span[1]) : null,
+    recordedAt: at(recorded),
+  });
+
+  /** A sync batch with ledger entries only, through the real ingest route and gateway token. */
+  async function sendLosses(who: 'gatewayA' | 'gatewayB', gatewayId: string, losses: LossEntry[]) {
+    const b = batch(gatewayId, [], { losses });
+    const res = await cloud.app.inject({
+      method: 'POST',
+      url: '/api/v1/aicss/dados',
+      headers: {
+        ...cloud.auth(who),
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'idempotency-key': b.batchId,
+      },
+      payload: gzipSync(JSON.stringify(b)),
+    });
+    expect(res.statusCode).toBe(200);
+    return res.json();
+  }
+
+  const lost = async (query: string) => {
+    const res = await get(`/api/v1/analytics/relatorios?${query}`);
+    expect(res.statusCode).toBe(200);
+    return res.json().dataQuality.lostReadings;
+  };
+
+  it('counts the losses a gateway synced in the period of a site or device report, by the readings they concern', async () => {
+    const answer = await sendLosses('gatewayA', SEED.gatewayA, [
+      // The missing hour of 1 July (05:00–05:59 local): the 6 readings the gateway had to drop.
+      loss('l-hole', SEED.deviceA, 6, ['07-01 05:00', '07-01 05:50'], '07-02 08:00'),
+      loss('l-0702', SEED.deviceA, 4, ['07-02 12:00', '07-02 12:30'], '07-02 13:00'),
+      // No reading times: placed by when it was recorded.
+      loss('l-undated', SEED.deviceA, 2, null, '07-02 20:00'),
+      // 30 June, before the July reports.
+      loss('l-june', SEED.deviceA, 11, ['06-30 12:00', '06-30 13:00'], '06-30 14:00'),
+      // 1 July 23:30 local is already 2 July in UTC: it belongs to 1 July's report.
+      loss('l-late', SEED.deviceA, 3, ['07-01 23:30', '07-01 23:40'], '07-02 01:00'),
+      // Not tied to a device (the protocol allows `device: null`): a loss of the gateway, so of its site.
+      loss('l-gateway', null, 5, ['07-02 09:00', '07-02 09:10'], '07-02 10:00'),
+    ]);
+    expect(answer.lossesAccepted).toBe(6);
+    // Another site's gateway and device: never in site-a's reports.
+    await sendLosses('gatewayB', SEED.gatewayB, [
+      loss('l-b', SEED.deviceB, 100, ['07-01 10:00', '07-01 11:00'], '07-01 12:00'),
+    ]);
+
+    const site = `siteId=${SEED.siteA}`;
+    expect(await lost(`${site}&kind=daily&date=2026-07-01`)).toBe(6 + 3);
+    expect(await lost(`${site}&kind=daily&date=2026-07-02`)).toBe(4 + 2 + 5);
+    expect(await lost(`${site}&kind=custom&from=2026-06-30&to=2026-07-01`)).toBe(11 + 6 + 3);
+    expect(await lost(`${site}&kind=monthly&date=2026-07-15`)).toBe(6 + 4 + 2 + 3 + 5);
+    expect(await lost(`${site}&kind=monthly&date=2026-06-15`)).toBe(11);
+    expect(await lost(`${site}&kind=monthly&date=2026-08-15`)).toBe(0);
+    // A device report carries its own device's losses, not the gateway-wide one.
+    expect(await lost(`deviceId=${SEED.deviceA}&kind=monthly&date=2026-07-15`)).toBe(6 + 4 + 2 + 3);
+    expect(await lost(`siteId=${SEED.siteB}&kind=monthly&date=2026-07-15`)).toBe(100);
+
+    // The gateway keeps adding to an entry until it is acknowledged; a re-send replaces the count, never adds.
+    await sendLosses('gatewayA', SEED.gatewayA, [
+      loss('l-hole', SEED.deviceA, 9, ['07-01 05:00', '07-01 05:50'], '07-02 08:30'),
+    ]);
+    expect(await lost(`${site}&kind=daily&date=2026-07-01`)).toBe(9 + 3);
+    expect(await lost(`${site}&kind=monthly&date=2026-07-15`)).toBe(9 + 4 + 2 + 3 + 5);
   });
 });
