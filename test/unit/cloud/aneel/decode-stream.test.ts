@@ -1,9 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCp1252 } from '../../../../cloud/aneel/parse/cp1252.ts';
 import { AneelDecoder, completeLength } from '../../../../cloud/aneel/parse/decode-stream.ts';
+import { AppError } from '../../../../shared/errors.ts';
 
 async function decode(chunks: Buffer[], opts: ConstructorParameters<typeof AneelDecoder>[0] = {}) {
   const d = new AneelDecoder(opts);
@@ -84,20 +86,52 @@ describe('AneelDecoder', () => {
     expect(completeLength(Buffer.from([0x41, 0xe3]))).toBe(1);
   });
 
-  it('never throws synchronously on random bytes: it either decodes or fails the stream', async () => {
+  it('never throws synchronously on random bytes: it either decodes or fails the stream with unsupported_encoding', async () => {
+    // The documented outcomes (decode-stream.ts): UTF-8 text (BOM stripped) when the prefix looked like UTF-8
+    // and the rest is valid too; cp1252 text otherwise; or, for invalid UTF-8 after a UTF-8-looking prefix, an
+    // AppError `unsupported_encoding` with `details.restartAs = 'windows-1252'` — and that restart decodes.
+    const seen = { 'utf-8': 0, 'windows-1252': 0, unsupported_encoding: 0 };
     await fc.assert(
       fc.asyncProperty(
+        // Random bytes, sometimes behind valid UTF-8 text long enough to decide the 16-byte prefix as UTF-8.
+        fc.string({ unit: 'binary', maxLength: 30 }),
         fc.uint8Array({ maxLength: 200 }),
         fc.array(fc.nat(), { maxLength: 5 }),
-        async (bytes, cuts) => {
-          const r = await decode(splitAt(Buffer.from(bytes), cuts), { prefixBytes: 16 }).catch(
-            (e: unknown) => e,
-          );
-          expect(r).toBeDefined();
+        async (head, tail, cuts) => {
+          const bytes = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(tail)]);
+          const r = await decode(splitAt(bytes, cuts), { prefixBytes: 16 }).catch((e: unknown) => e);
+          if (r instanceof Error) {
+            expect(r).toBeInstanceOf(AppError);
+            expect(r).toMatchObject({ code: 'unsupported_encoding', details: { restartAs: 'windows-1252' } });
+            expect(isUtf8(bytes), 'valid UTF-8 never fails').toBe(false);
+            expect(await decode([bytes], { encoding: 'windows-1252' })).toEqual({
+              text: decodeCp1252(bytes),
+              encoding: 'windows-1252',
+            });
+            seen.unsupported_encoding++;
+            return;
+          }
+          const { text, encoding } = r as Awaited<ReturnType<typeof decode>>;
+          if (encoding === 'utf-8') {
+            const body = bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))
+              ? bytes.subarray(3)
+              : bytes;
+            expect(isUtf8(body)).toBe(true);
+            expect(text).toBe(body.toString('utf8'));
+            seen['utf-8']++;
+          } else {
+            expect(encoding).toBe('windows-1252');
+            expect(text).toBe(decodeCp1252(bytes));
+            seen['windows-1252']++;
+          }
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 300 },
     );
+    // Every outcome came up, so each branch above was checked.
+    expect(seen['utf-8']).toBeGreaterThan(0);
+    expect(seen['windows-1252']).toBeGreaterThan(0);
+    expect(seen.unsupported_encoding).toBeGreaterThan(0);
   });
 });
 
