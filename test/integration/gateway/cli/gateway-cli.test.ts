@@ -1,5 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { encodeClaim } from '../../../../gateway/cli/claim.ts';
@@ -8,9 +9,10 @@ import { initAction } from '../../../../gateway/cli/init-action.ts';
 import { statusAction } from '../../../../gateway/cli/status-action.ts';
 import { loadConfig } from '../../../../gateway/config/load-config.ts';
 import { encodeAicssLine, encodeBootBanner } from '../../../../shared/protocol/aicss-serial.ts';
+import { encodeAicssSensor } from '../../../../shared/protocol/mqtt-sensor.ts';
 import { type FakeCloud, startFakeCloud } from '../../../helpers/fake-cloud.ts';
 import { startTestGateway, type TestGateway } from '../../../helpers/gw-gateway.ts';
-import { openPtyPair, type PtyPair } from '../../../helpers/gw-pty.ts';
+import { eventually, openPtyPair, type PtyPair } from '../../../helpers/gw-pty.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
 
 let dir: { path: string; cleanup(): Promise<void> };
@@ -139,6 +141,10 @@ describe('cds gateway doctor and status', () => {
   let configFile: string;
   let writer: NodeJS.Timeout;
   const BOOT_S = Math.floor(Date.now() / 1000) - 900;
+  const BROKER_DEVICES = [
+    { username: 'b', password: 'p', device: 'aicss-doc' },
+    { username: 'hot', password: 'hot-pass', device: 'aicss-hot' },
+  ];
 
   beforeAll(async () => {
     cloud = await startFakeCloud({ token: 'doctor-token-0123456789' });
@@ -146,8 +152,10 @@ describe('cds gateway doctor and status', () => {
     gw = await startTestGateway({
       gatewayId: 'gw-doctor',
       serial: { ports: [{ path: pty.gatewayPath, format: 'aicss' }] },
-      broker: { devices: [{ username: 'b', password: 'p', device: 'aicss-doc' }] },
+      broker: { devices: BROKER_DEVICES },
       sync: { enabled: true, cloudUrl: cloud.url, token: 'doctor-token-0123456789' },
+      // Raised on the first reading in breach, so the status test can show an active alert at once.
+      alerts: { overCurrent: { minDurationS: 0 } },
     });
     await pty.write(encodeBootBanner({ firmware: '1.0.0', device: 'aicss-doc' }));
     let msg = 0;
@@ -164,11 +172,7 @@ describe('cds gateway doctor and status', () => {
       JSON.stringify({
         gatewayId: 'gw-doctor',
         serial: { ports: [{ path: pty.gatewayPath, format: 'aicss' }] },
-        broker: {
-          host: '127.0.0.1',
-          port: gw.gateway.broker!.port,
-          devices: [{ username: 'b', password: 'p', device: 'aicss-doc' }],
-        },
+        broker: { host: '127.0.0.1', port: gw.gateway.broker!.port, devices: BROKER_DEVICES },
         http: { host: '127.0.0.1', port: gw.gateway.http!.port },
         buffer: { path: gw.dbPath, maxBytes: 64 * 1024 * 1024 },
         sync: { cloudUrl: cloud.url, token: 'doctor-token-0123456789' },
@@ -226,12 +230,46 @@ describe('cds gateway doctor and status', () => {
   });
 
   it('prints the status of the running gateway, then of its SQLite file once stopped', async () => {
+    // A line the board garbled (one digit changed after the checksum): rejected, counted by code.
+    const garbled = encodeAicssLine({ MSG: 9999, t: BOOT_S + 9000, up: 9000, V: 127.5, P1: 60, E1: 1 });
+    await pty.write(garbled.replace('V:127.5', 'V:128.5'));
+    // A second board over MQTT draws 15 A on channel 1 (limit 10 A): an active over_current alert.
+    const hot = await mqtt.connectAsync(gw.brokerUrl, {
+      clientId: `cli-hot-${process.pid}`,
+      reconnectPeriod: 0,
+      username: 'hot',
+      password: 'hot-pass',
+    });
+    const sensor = encodeAicssSensor({ MSG: 1, t: BOOT_S + 100, up: 100, V: 127, I1: 15, P1: 1900, E1: 5 });
+    await hot.publishAsync('tele/aicss-hot/SENSOR', sensor, { qos: 1 });
+    hot.end(true);
+    const board = () => gw.gateway.status().devices.find((d) => d.device === 'aicss-doc');
+    await eventually(
+      () =>
+        gw.gateway.stats.rejectedByCode().crc_mismatch === 1 &&
+        gw.gateway.alerts!.active().length === 1 &&
+        (board()?.stored ?? 0) > 0,
+      'the rejection, the alert and a reading of the serial board',
+    );
+    // A batch the cloud committed, so the status has a last sync to show.
+    await gw.gateway.sync!.syncNow();
+    await eventually(() => gw.gateway.sync!.stats().lastSuccessAt !== null, 'a committed sync');
+
     const o = output();
     expect(await statusAction({ config: configFile }, { load, print: o.print, now: Date.now })).toBe(0);
     const live = o.lines.join('\n');
     expect(live).toMatch(/^gateway gw-doctor \(test\), running since/m);
     expect(live).toMatch(/^buffer {5}\d+ readings waiting/m);
-    expect(live).toMatch(/^ {2}aicss-doc +last seen/m);
+    expect(live).toMatch(
+      /^sync {7}\w+; last success \d+ s ago; [1-9]\d* batches sent, 0 failed, 0 dead-lettered$/m,
+    );
+    expect(live).toMatch(/^ingest {5}\d+ stored, \d+ duplicates, 0 refused, 1 rejected \(crc_mismatch×1\)$/m);
+    expect(live).toMatch(/^ {2}aicss-doc +last seen \d+ s ago +stored \d+, rejected crc_mismatch×1$/m);
+    expect(live).toMatch(/^ {2}aicss-hot +last seen \d+ s ago +stored 1, rejected -$/m);
+    expect(live).toMatch(/^alerts {5}1 active$/m);
+    expect(live).toMatch(
+      /^ {2}warning +over_current +aicss-hot since \d+ s ago: channel 1 current 15 A above 10 A$/m,
+    );
 
     clearInterval(writer);
     await gw.stop();
@@ -239,6 +277,9 @@ describe('cds gateway doctor and status', () => {
     expect(await statusAction({ config: configFile }, { load, print: o2.print, now: Date.now })).toBe(0);
     const offline = o2.lines.join('\n');
     expect(offline).toMatch(/^gateway gw-doctor is NOT running; from /m);
+    expect(offline).toMatch(/^sync {7}last committed batch \d+ s ago$/m);
     expect(offline).toMatch(/^ {2}aicss-doc +last reading/m);
+    expect(offline).toMatch(/^alerts {5}1 active$/m);
+    expect(offline).toMatch(/^ {2}warning +over_current +aicss-hot since \d+ s ago: channel 1 current 15 A/m);
   });
 });
