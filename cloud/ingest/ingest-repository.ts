@@ -259,12 +259,19 @@ export async function upsertLosses(
   const sorted = [...new Map(losses.map((l) => [l.id, l])).values()].sort(byKey((l) => l.id));
   const ms = (v: number | null) => (v === null ? null : new Date(v));
   const { rowCount } = await client.query(
+    // A gateway speaks for its own devices only: an entry naming a device another gateway owns is kept as a
+    // loss of this gateway with no device (it counts for this gateway's site), never in the other site's data
+    // quality. A device not enrolled anywhere yet keeps its name (the gateway may enroll it with its readings).
     `insert into losses (gateway_id, loss_id, device_id, reason, count, from_ts, to_ts, recorded_at)
-     select $1, u.id, u.device, u.reason, u.count, u.from_ts, u.to_ts, u.recorded_at
+     select $1, u.id,
+            case when exists (select 1 from devices d where d.device_id = u.device and d.gateway_id <> $1)
+                 then null else u.device end,
+            u.reason, u.count, u.from_ts, u.to_ts, u.recorded_at
        from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[],
                    $8::timestamptz[]) as u(id, device, reason, count, from_ts, to_ts, recorded_at)
      on conflict (gateway_id, loss_id) do update set
-       count = excluded.count, from_ts = excluded.from_ts, to_ts = excluded.to_ts, recorded_at = excluded.recorded_at`,
+       device_id = excluded.device_id, count = excluded.count, from_ts = excluded.from_ts, to_ts = excluded.to_ts,
+       recorded_at = excluded.recorded_at`,
     [
       gatewayId,
       sorted.map((l) => l.id),

@@ -493,23 +493,29 @@ describe('reports: the gateway loss ledger in data quality', () => {
     await sendLosses('gatewayB', SEED.gatewayB, [
       loss('l-b', SEED.deviceB, 100, ['07-01 10:00', '07-01 11:00'], '07-01 12:00'),
     ]);
+    // Gateway A naming site B's device: kept as gateway A's own (device-less) loss, never in site B's data.
+    await sendLosses('gatewayA', SEED.gatewayA, [
+      loss('l-foreign', SEED.deviceB, 7, ['07-03 10:00', '07-03 10:10'], '07-03 11:00'),
+    ]);
 
     const site = `siteId=${SEED.siteA}`;
     expect(await lost(`${site}&kind=daily&date=2026-07-01`)).toBe(6 + 3);
     expect(await lost(`${site}&kind=daily&date=2026-07-02`)).toBe(4 + 2 + 5);
     expect(await lost(`${site}&kind=custom&from=2026-06-30&to=2026-07-01`)).toBe(11 + 6 + 3);
-    expect(await lost(`${site}&kind=monthly&date=2026-07-15`)).toBe(6 + 4 + 2 + 3 + 5);
+    expect(await lost(`${site}&kind=monthly&date=2026-07-15`)).toBe(6 + 4 + 2 + 3 + 5 + 7);
+    expect(await lost(`${site}&kind=daily&date=2026-07-03`)).toBe(7);
     expect(await lost(`${site}&kind=monthly&date=2026-06-15`)).toBe(11);
     expect(await lost(`${site}&kind=monthly&date=2026-08-15`)).toBe(0);
     // A device report carries its own device's losses, not the gateway-wide one.
     expect(await lost(`deviceId=${SEED.deviceA}&kind=monthly&date=2026-07-15`)).toBe(6 + 4 + 2 + 3);
     expect(await lost(`siteId=${SEED.siteB}&kind=monthly&date=2026-07-15`)).toBe(100);
+    expect(await lost(`deviceId=${SEED.deviceB}&kind=monthly&date=2026-07-15`)).toBe(100);
 
     // The gateway keeps adding to an entry until it is acknowledged; a re-send replaces the count, never adds.
     await sendLosses('gatewayA', SEED.gatewayA, [
       loss('l-hole', SEED.deviceA, 9, ['07-01 05:00', '07-01 05:50'], '07-02 08:30'),
     ]);
     expect(await lost(`${site}&kind=daily&date=2026-07-01`)).toBe(9 + 3);
-    expect(await lost(`${site}&kind=monthly&date=2026-07-15`)).toBe(9 + 4 + 2 + 3 + 5);
+    expect(await lost(`${site}&kind=monthly&date=2026-07-15`)).toBe(9 + 4 + 2 + 3 + 5 + 7);
   });
 });
