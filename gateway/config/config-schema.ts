@@ -80,7 +80,7 @@ export const SerialPortConfig = z
       ),
     baudRate: z.number().int().positive().default(115_200).describe('Line speed, baud (8N1)'),
     device: DeviceId.optional().describe(
-      'Device id for this port; wins over the id in the boot banner. Required for formats without a banner (aicss-legacy, emontx)',
+      'Device id for this port; wins over the id in the boot banner. Required for formats without a banner (aicss-legacy, emontx, json)',
     ),
     maxLineBytes: z
       .number()
@@ -314,7 +314,12 @@ export const GatewayConfig = z
           message: `"${p.path}" listed twice`,
         });
       paths.add(p.path);
-      if ((p.format === 'aicss-legacy' || p.format === 'emontx') && p.device === undefined)
+      // These lines name no device (and a JSON port sees no boot banner): without one, every line would be
+      // refused as unknown_device.
+      if (
+        (p.format === 'aicss-legacy' || p.format === 'emontx' || p.format === 'json') &&
+        p.device === undefined
+      )
         ctx.addIssue({
           code: 'custom',
           path: ['serial', 'ports', i, 'device'],

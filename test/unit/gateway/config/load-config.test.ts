@@ -148,6 +148,7 @@ describe('loadConfig', () => {
         '  ports:',
         '    - { path: /dev/ttyUSB0, format: emontx }',
         '    - { path: /dev/ttyUSB0, device: x1 }',
+        '    - { path: /dev/ttyUSB1, format: json }',
         'sync:',
         '  cloudUrl: https://cloud.example.com',
       ].join('\n'),
@@ -158,11 +159,12 @@ describe('loadConfig', () => {
         'broker.devices.1.username: username "u1" already used by broker.devices.0',
         'serial.ports.0.device: format emontx carries no device id: set one',
         'serial.ports.1.path: "/dev/ttyUSB0" listed twice',
+        'serial.ports.2.device: format json carries no device id: set one',
         'http.port: same port as broker.port (5000)',
         'sync.token: required when sync.cloudUrl is set',
       ]),
     );
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
   });
 
   it('reports an unreadable file and a YAML syntax error with the environment problems', async () => {
