@@ -102,7 +102,7 @@ export async function initAction(opts: InitOptions, deps: InitDeps): Promise<num
   let gatewayId = opts.gatewayId ?? claim?.gatewayId;
   let cloudUrl = opts.cloudUrl ?? claim?.cloudUrl;
   let token = opts.token ?? claim?.token;
-  const siteId = opts.siteId ?? claim?.siteId;
+  let siteId = opts.siteId ?? claim?.siteId;
   if (ask && gatewayId === undefined) {
     const host = hostname()
       .replace(/[^A-Za-z0-9_.-]/g, '-')
@@ -116,6 +116,7 @@ export async function initAction(opts: InitOptions, deps: InitDeps): Promise<num
       cloudUrl = c.cloudUrl;
       token = c.token;
       gatewayId = opts.gatewayId ?? c.gatewayId;
+      siteId = opts.siteId ?? c.siteId;
     }
   }
 
@@ -133,7 +134,12 @@ export async function initAction(opts: InitOptions, deps: InitDeps): Promise<num
         const use = await ask(`Read serial port ${label}? [y/n]`, 'y');
         if (!/^y/i.test(use)) continue;
         const format = await ask(`  format (${SERIAL_FORMATS.join(', ')})`, 'aicss');
-        ports.push(parseSerialSpec(`${path},${format}`));
+        // Formats whose lines name no board (no boot banner either) need the port's device id.
+        const device =
+          format === 'aicss-legacy' || format === 'emontx' || format === 'json'
+            ? await ask('  device id of the board on this port')
+            : '';
+        ports.push(parseSerialSpec(`${path},${format},${device}`));
       } else ports.push({ path });
     }
   }

@@ -132,6 +132,79 @@ describe('cds gateway init', () => {
     const doc = parseYaml(await readFile(out, 'utf8')) as { serial: { ports: Array<{ path: string }> } };
     expect(doc.serial.ports).toEqual([{ path: '/dev/ttyUSB3' }]);
   });
+
+  it('asks for what the flags left out: pasted claim, detected ports, boards, site and tariff', async () => {
+    const out = join(dir.path, 'asked', 'gateway.yaml');
+    const claim = encodeClaim({
+      cloudUrl: 'https://cds.example.com',
+      gatewayId: 'gw-asked',
+      token: 'tok_asked_0123456789abcdef',
+      siteId: 'site-asked',
+    });
+    const answers: [RegExp, string][] = [
+      [/^Gateway id/, ''], // blank: the default (from the host name), then replaced by the claim's id
+      [/^Claim string/, claim],
+      [/^Read serial port \/dev\/ttyUSB0/, 'y'],
+      [/^ {2}format/, 'emontx'],
+      [/^ {2}device id/, 'emon-0001'],
+      [/^Read serial port \/dev\/ttyACM0/, 'n'],
+      [/^MQTT boards/, 'aicss-000001, aicss-000002'],
+      [/^MQTT broker port/, '1885'],
+      [/^Site time zone/, ''],
+      [/^Nominal voltage/, '220'],
+      [/^Distributor CNPJ/, '06981180000116'],
+      [/^Tariff modality/, 'Branca'],
+    ];
+    const asked: string[] = [];
+    const ask = async (q: string, def?: string) => {
+      asked.push(q);
+      const hit = answers.find(([re]) => re.test(q));
+      if (!hit) throw new Error(`unexpected question: ${q}`);
+      return hit[1] === '' ? (def ?? '') : hit[1];
+    };
+    const detected = async () => [
+      { path: '/dev/ttyUSB0', manufacturer: 'FTDI' },
+      { path: '/dev/ttyACM0', manufacturer: 'Espressif' },
+    ];
+    const now = () => new Date('2025-06-01T12:00:00Z');
+    const o2 = output();
+    const ok = await initAction(
+      { out, dataDir: join(dir.path, 'asked-state') },
+      { ask, listPorts: detected, print: o2.print, now },
+    );
+    expect(asked).toHaveLength(answers.length);
+    expect(ok).toBe(0);
+    const { config } = await load(out);
+    expect(config).toMatchObject({
+      gatewayId: 'gw-asked',
+      site: {
+        siteId: 'site-asked',
+        timeZone: 'America/Sao_Paulo',
+        nominalVoltage: 220,
+        tariff: { distributorCnpj: '06981180000116', modality: 'Branca' },
+      },
+      serial: { ports: [{ path: '/dev/ttyUSB0', format: 'emontx', device: 'emon-0001' }] },
+      broker: { port: 1885 },
+      sync: { cloudUrl: 'https://cds.example.com', token: 'tok_asked_0123456789abcdef' },
+    });
+    expect(config.broker.devices.map((d: { device: string }) => d.device)).toEqual([
+      'aicss-000001',
+      'aicss-000002',
+    ]);
+    // Generated board passwords are printed once, and they are what the file holds.
+    for (const d of config.broker.devices as { device: string; password: string }[])
+      expect(o2.lines.join('\n')).toContain(
+        `board ${d.device}: MQTT username "${d.device}", password "${d.password}"`,
+      );
+
+    // A wrong answer is refused with the loader's message, and nothing is written.
+    answers[answers.findIndex(([re]) => re.source.startsWith('^Nominal'))] = [/^Nominal voltage/, '110'];
+    const o3 = output();
+    const out3 = join(dir.path, 'asked-wrong', 'gateway.yaml');
+    expect(await initAction({ out: out3 }, { ask, listPorts: detected, print: o3.print, now })).toBe(78);
+    expect(o3.lines.join('\n')).toMatch(/site\.nominalVoltage: /);
+    await expect(stat(out3)).rejects.toThrow();
+  });
 });
 
 describe('cds gateway doctor and status', () => {
