@@ -11,7 +11,7 @@ import { type CloudMetrics, createCloudMetrics } from '../../cloud/observability
 import { silentLogger } from '../../shared/log.ts';
 import type { Reading } from '../../shared/schemas/reading.ts';
 import { SYNC_LIMITS, type SyncBatchRequest } from '../../shared/schemas/sync.ts';
-import { createTestDatabase } from './postgres.ts';
+import { createTestDatabase, endsBeforeDrop } from './postgres.ts';
 
 /**
  * Cloud-side test fixtures (cloud-data): a migrated database, sites/gateways, SYNTHESIZED readings and
@@ -28,7 +28,7 @@ export interface MigratedDb {
 
 export async function createMigratedDatabase(poolMax = 10): Promise<MigratedDb> {
   const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: poolMax });
+  const pool = endsBeforeDrop(new pg.Pool({ connectionString: db.url, max: poolMax }));
   await migrate({ pool, log: silentLogger() });
   return {
     url: db.url,

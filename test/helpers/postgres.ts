@@ -40,3 +40,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Test pools are ended right before their database is dropped `with (force)`: an idle client still closing
+ * then gets 57P01 from the server, which pg emits on the pool — with no listener, an uncaught exception
+ * in whichever test runs next. That termination is the teardown; any other pool error still fails the run.
+ */
+export function endsBeforeDrop(pool: pg.Pool): pg.Pool {
+  pool.on('error', (err) => {
+    if ((err as { code?: string }).code !== '57P01') throw err;
+  });
+  return pool;
+}

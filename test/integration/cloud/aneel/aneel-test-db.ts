@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { migrate } from '../../../../cloud/db/migrate.ts';
 import { silentLogger } from '../../../../shared/log.ts';
-import { createTestDatabase } from '../../../helpers/postgres.ts';
+import { createTestDatabase, endsBeforeDrop } from '../../../helpers/postgres.ts';
 
 export interface AneelTestDb {
   pool: pg.Pool;
@@ -12,7 +12,7 @@ export interface AneelTestDb {
 /** A fresh database with every migration applied (cloud-data's runner), and a small pool on it. */
 export async function aneelTestDb(): Promise<AneelTestDb> {
   const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  const pool = endsBeforeDrop(new pg.Pool({ connectionString: db.url, max: 4 }));
   await migrate({ pool, log: silentLogger() });
   return {
     pool,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, migrate, migrationStatus } from '../../../../cloud/db/migrate.ts';
 import { isAppError } from '../../../../shared/errors.ts';
 import { silentLogger } from '../../../../shared/log.ts';
-import { createTestDatabase, type TestDatabase } from '../../../helpers/postgres.ts';
+import { createTestDatabase, endsBeforeDrop, type TestDatabase } from '../../../helpers/postgres.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
 
 const log = silentLogger();
@@ -23,7 +23,9 @@ async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  const pool = new pg.Pool({ connectionString: db.url, max: 6, options: `-c search_path=${schema}` });
+  const pool = endsBeforeDrop(
+    new pg.Pool({ connectionString: db.url, max: 6, options: `-c search_path=${schema}` }),
+  );
   try {
     return await fn(pool);
   } finally {
