@@ -1,5 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syncAction } from '../../../../cloud/aneel/cli/aneel-cli-actions.ts';
@@ -66,4 +69,22 @@ describe('cds cloud aneel sync', () => {
     expect(stdout).toContain('invented values (files marked SYNTHETIC)');
     expect(err.join('\n')).toContain('[tarifas] tarifas-homologadas-sample.csv: done — 66 rows read');
   });
+
+  it('exits 1 from the real command when a file fails to load (header drift), 0 when all load', async () => {
+    const cds = fileURLToPath(new URL('../../../../bin/cds.mjs', import.meta.url));
+    const drifted = join(dir.path, 'drifted');
+    await mkdir(drifted, { recursive: true });
+    const text = await readFile(join(FIXTURES, 'tarifas-homologadas-sample.csv'), 'utf8');
+    // ANEEL renamed a column: the load must stop loudly, not read VlrTE as empty.
+    await writeFile(join(drifted, 'tarifas-homologadas-drift.csv'), text.replace('"VlrTE"', '"VlrTEnovo"'));
+    const run = (from: string) =>
+      promisify(execFile)(
+        process.execPath,
+        [cds, 'cloud', 'aneel', 'sync', '--from-dir', from, '--datasets', 'tarifas', '--data-dir', dir.path],
+        { env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
+      );
+    await expect(run(drifted)).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/failed/) });
+    const ok = await run(FIXTURES);
+    expect(ok.stdout).toMatch(/^sync \d+: succeeded$/m);
+  }, 60_000);
 });
