@@ -213,15 +213,20 @@ async function startApp(url: string, pool: pg.Pool) {
   return { app, port: (app.server.address() as AddressInfo).port };
 }
 
-/** Child mode (`--serve <url>`): one more app instance; prints its port, exits when stdin closes. */
-async function serve(url: string): Promise<void> {
-  const pool = createPool({
+/** The app's pool in every instance: a connection per gateway plus two, long statements allowed. */
+function benchPool(url: string) {
+  return createPool({
     url,
     log,
     max: GATEWAYS + 2,
     applicationName: 'cds-ingest-bench',
     statementTimeoutMs: 120_000,
   });
+}
+
+/** Child mode (`--serve <url>`): one more app instance; prints its port, exits when stdin closes. */
+async function serve(url: string): Promise<void> {
+  const pool = benchPool(url);
   const { app, port } = await startApp(url, pool);
   process.stdout.write(`PORT ${port}\n`);
   process.stdin.resume();
@@ -260,13 +265,7 @@ async function main(): Promise<void> {
   const dbName = `cds_bench_${randomBytes(4).toString('hex')}`;
   const db = await openBenchDatabase({ log, name: dbName });
   const { admin, url, server } = db;
-  const pool = createPool({
-    url,
-    log,
-    max: GATEWAYS + 2,
-    applicationName: 'cds-ingest-bench',
-    statementTimeoutMs: 120_000,
-  });
+  const pool = benchPool(url);
   let app: Awaited<ReturnType<typeof buildCloudApp>> | undefined;
   const others: { port: number; stop(): void }[] = [];
   try {
