@@ -4,7 +4,7 @@ import type { Reading } from '../../shared/schemas/reading.ts';
 import type { GatewayBus } from '../bus.ts';
 import type { BufferConfig } from '../config/core-config.ts';
 import type { LossLedger } from './losses-repository.ts';
-import type { ReadingStore } from './readings-repository.ts';
+import { type ReadingStore, spansPerDevice } from './readings-repository.ts';
 import type { StoragePolicy } from './storage-policy.ts';
 
 export type SubmitResult = 'stored' | 'duplicate' | 'refused';
@@ -152,16 +152,7 @@ export class GroupCommitter {
     const { store, policy, losses, clock } = this.#d;
     const now = clock();
     if (!policy.makeRoom(batch.length)) {
-      const perDevice = new Map<string, { count: number; fromTs: number; toTs: number }>();
-      for (const { reading: r } of batch) {
-        const d = perDevice.get(r.device);
-        if (d) {
-          d.count++;
-          d.fromTs = Math.min(d.fromTs, r.ts);
-          d.toTs = Math.max(d.toTs, r.ts);
-        } else perDevice.set(r.device, { count: 1, fromTs: r.ts, toTs: r.ts });
-      }
-      for (const [device, d] of perDevice) {
+      for (const [device, d] of spansPerDevice(batch.map((b) => b.reading))) {
         losses.record({
           device,
           reason: 'buffer_full_refused',

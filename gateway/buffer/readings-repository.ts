@@ -14,10 +14,31 @@ export interface StoredRow extends ReadingColumns {
   id: number;
 }
 
+/** How many readings of one device, and the time range they cover: what a loss-ledger entry records. */
+export interface DeviceSpan {
+  count: number;
+  fromTs: number;
+  toTs: number;
+}
+
 /** Per-device summary of rows removed by a policy: what the loss ledger records. */
 export interface RemovedSummary {
   count: number;
-  perDevice: Map<string, { count: number; fromTs: number; toTs: number }>;
+  perDevice: Map<string, DeviceSpan>;
+}
+
+/** Count and time range per device of `rows` (for loss-ledger entries). */
+export function spansPerDevice(rows: Iterable<{ device: string; ts: number }>): Map<string, DeviceSpan> {
+  const perDevice = new Map<string, DeviceSpan>();
+  for (const r of rows) {
+    const d = perDevice.get(r.device);
+    if (d) {
+      d.count++;
+      d.fromTs = Math.min(d.fromTs, r.ts);
+      d.toTs = Math.max(d.toTs, r.ts);
+    } else perDevice.set(r.device, { count: 1, fromTs: r.ts, toTs: r.ts });
+  }
+  return perDevice;
 }
 
 /**
@@ -141,16 +162,7 @@ export class ReadingStore {
 }
 
 function summarise(rows: ReadonlyArray<{ device: string; ts: number }>): RemovedSummary {
-  const perDevice = new Map<string, { count: number; fromTs: number; toTs: number }>();
-  for (const r of rows) {
-    const d = perDevice.get(r.device);
-    if (d) {
-      d.count++;
-      d.fromTs = Math.min(d.fromTs, r.ts);
-      d.toTs = Math.max(d.toTs, r.ts);
-    } else perDevice.set(r.device, { count: 1, fromTs: r.ts, toTs: r.ts });
-  }
-  return { count: rows.length, perDevice };
+  return { count: rows.length, perDevice: spansPerDevice(rows) };
 }
 
 function prepare(db: Database.Database) {

@@ -1,5 +1,5 @@
 import type { GatewayBuffer } from '../buffer/create-buffer.ts';
-import type { StoredRow } from '../buffer/readings-repository.ts';
+import { spansPerDevice } from '../buffer/readings-repository.ts';
 import type { SyncBatchRepository, SyncBatchRow } from './batches-repository.ts';
 import type { SendOutcome } from './sync-client.ts';
 
@@ -79,7 +79,7 @@ export function recordRefused(
     });
     if (batch.firstId !== null && batch.lastId !== null) {
       const rows = store.batchRows(batch.id, batch.firstId, batch.lastId);
-      for (const [device, d] of perDevice(rows)) {
+      for (const [device, d] of spansPerDevice(rows)) {
         losses.record({ device, reason: 'sync_refused', count: d.count, fromTs: d.fromTs, toTs: d.toTs });
       }
       store.deleteBatchRows(batch.id, batch.firstId, batch.lastId);
@@ -90,17 +90,4 @@ export function recordRefused(
     losses.markSynced(batch.lossIds, at);
     batches.delete(batch.id);
   })();
-}
-
-function perDevice(rows: readonly StoredRow[]): Map<string, { count: number; fromTs: number; toTs: number }> {
-  const m = new Map<string, { count: number; fromTs: number; toTs: number }>();
-  for (const r of rows) {
-    const d = m.get(r.device);
-    if (d) {
-      d.count++;
-      d.fromTs = Math.min(d.fromTs, r.ts);
-      d.toTs = Math.max(d.toTs, r.ts);
-    } else m.set(r.device, { count: 1, fromTs: r.ts, toTs: r.ts });
-  }
-  return m;
 }
