@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '../aicss/queryable.ts';
 import { fetchChainCounters, fetchChainHead, fetchChainReadings } from './chain-repository.ts';
 import {
   addHourlyAndSaveStates,
@@ -28,11 +29,8 @@ export interface RebuildResult {
  * every hour it had or has are recomputed, and its counter state is reloaded. For rollups written by an
  * earlier rule (before migration 003); ingest keeps them current afterwards.
  */
-export async function rebuildDeviceRollups(pool: pg.Pool, device: string): Promise<RebuildResult> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('begin');
+export function rebuildDeviceRollups(pool: pg.Pool, device: string): Promise<RebuildResult> {
+  return withTransaction(pool, async (client) => {
     await lockCounterStates(client, [device]);
     const { rows } = await client.query<{ site_id: string | null; first: Date | null; last: Date | null }>(
       `select (select site_id from devices where device_id = $1) as site_id,
@@ -65,16 +63,8 @@ export async function rebuildDeviceRollups(pool: pg.Pool, device: string): Promi
     while (counters.length > 0 && counters[counters.length - 1] === null) counters.pop();
     const state: CounterState = { last: head.last, maxBoot: head.maxBoot, counters };
     await addHourlyAndSaveStates(client, [], new Map([[device, state]]));
-    await client.query('commit');
     return { device, hours: hours.length, readings };
-  } catch (err) {
-    await client.query('rollback').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  });
 }
 
 /** The devices that have readings (for a rebuild of all). */
